@@ -1,0 +1,239 @@
+"""The `protocolbot` command: review drafts, score labelled sets, check knowledge, benchmark."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from bot.knowledge.schema import PLATFORMS, ROLES, Organisation
+
+EXIT_OK, EXIT_BAD_INPUT, EXIT_BAD_KNOWLEDGE = 0, 1, 2
+
+
+@dataclass(frozen=True)
+class Draft:
+    id: str
+    text: str
+    role: str = "employee"
+    platform: str = "other"
+    label: dict[str, Any] | None = None
+
+
+class InputError(Exception):
+    """A line of input that cannot be judged; the message names where and what."""
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = _parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "command", None):
+        parser.print_help()
+        return EXIT_BAD_INPUT
+    try:
+        return args.run(args)
+    except BrokenPipeError:
+        return EXIT_OK
+    except KeyboardInterrupt:
+        return 130
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="protocolbot",
+        description="Advice on draft social-media posts against the 15-rule protocol.",
+    )
+    sub = parser.add_subparsers(dest="command")
+
+    review = sub.add_parser("review", help="review a draft (TEXT, or standard input) or a JSONL file")
+    review.add_argument("input", nargs="?", help="the draft text; with --format jsonl a file (- for stdin)")
+    review.add_argument("--org", type=Path, help="organisation profile (default: the knowledge's)")
+    review.add_argument("--role", choices=ROLES, default="employee")
+    review.add_argument("--platform", choices=PLATFORMS, default="other")
+    review.add_argument("--format", choices=("text", "json", "jsonl"), default="text")
+    review.add_argument("--lang", choices=("nl", "en"), help="answer language (default: the draft's)")
+    review.add_argument("--knowledge", type=Path, help="knowledge directory")
+    review.set_defaults(run=_run_review)
+
+    evaluate = sub.add_parser("eval", help="score labelled drafts with the rubric's metrics")
+    evaluate.add_argument("file", type=Path)
+    evaluate.add_argument("--org", type=Path)
+    evaluate.add_argument("--knowledge", type=Path)
+    evaluate.set_defaults(run=_run_eval)
+
+    knowledge = sub.add_parser("knowledge", help="work with the knowledge files")
+    ksub = knowledge.add_subparsers(dest="knowledge_command", required=True)
+    check = ksub.add_parser("check", help="validate the knowledge and run the golden examples")
+    check.add_argument("directory", nargs="?", type=Path)
+    check.set_defaults(run=_run_check)
+
+    bench = sub.add_parser("bench", help="measure review speed and knowledge load time")
+    bench.add_argument("--org", type=Path)
+    bench.add_argument("--knowledge", type=Path)
+    bench.add_argument("--rounds", type=int, default=20, help="passes over the dev drafts")
+    bench.add_argument("files", nargs="*", type=Path, help="JSONL drafts (default: shared/eval)")
+    bench.set_defaults(run=_run_bench)
+    return parser
+
+
+# -- loading ----------------------------------------------------------------------------------
+
+
+def _load(args) -> tuple[Any, Organisation] | None:
+    """Knowledge and profile, or None after printing every problem."""
+    from bot.knowledge.errors import KnowledgeInvalid
+    from bot.knowledge.loader import load_knowledge, load_organisation
+
+    try:
+        knowledge = load_knowledge(args.knowledge)
+        profile = knowledge.organisation
+        if args.org:
+            profile, warnings = load_organisation(args.org, strict=False)
+            for warning in warnings:
+                print(f"warning: {warning}", file=sys.stderr)
+    except KnowledgeInvalid as exc:
+        for error in exc.errors:
+            print(error, file=sys.stderr)
+        print(f"{len(exc.errors)} problem(s) in the knowledge or profile; nothing reviewed.",
+              file=sys.stderr)
+        return None
+    except OSError as exc:
+        print(f"error: cannot read {exc.filename}: {exc.strerror}", file=sys.stderr)
+        return None
+    return knowledge, profile
+
+
+def read_drafts(path: Path | None) -> Iterator[Draft | InputError]:
+    """JSONL drafts from a file or stdin; a bad line yields an InputError naming it."""
+    name = "<stdin>" if path is None or str(path) == "-" else str(path)
+    data = sys.stdin.buffer.read() if name == "<stdin>" else Path(path).read_bytes()
+    for number, raw in enumerate(data.split(b"\n"), start=1):
+        if not raw.strip():
+            continue
+        try:
+            yield _draft(raw, f"{name}:{number}")
+        except InputError as exc:
+            yield exc
+
+
+def _draft(raw: bytes, where: str) -> Draft:
+    try:
+        line = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise InputError(f"{where}: not valid UTF-8 (byte {exc.start + 1} of the line)") from None
+    try:
+        obj = json.loads(line)
+    except json.JSONDecodeError as exc:
+        raise InputError(f"{where}:{exc.colno}: not JSON: {exc.msg}") from None
+    if not isinstance(obj, dict):
+        raise InputError(f"{where}: expected a JSON object with 'id' and 'text'")
+    draft_id = obj.get("id")
+    if not isinstance(draft_id, str | int) or isinstance(draft_id, bool) or draft_id == "":
+        raise InputError(f"{where}: 'id' is missing or not a string")
+    text = obj.get("text")
+    if not isinstance(text, str):
+        raise InputError(f"{where}: draft {draft_id!r}: 'text' is missing or not a string")
+    role = obj.get("role") or "employee"
+    if role not in ROLES:
+        raise InputError(f"{where}: draft {draft_id!r}: unknown role {role!r}; one of {', '.join(ROLES)}")
+    platform = obj.get("platform") or "other"
+    if platform not in PLATFORMS:
+        raise InputError(
+            f"{where}: draft {draft_id!r}: unknown platform {platform!r}; one of {', '.join(PLATFORMS)}"
+        )
+    label = {k: obj[k] for k in ("verdict", "rules") if k in obj} or None
+    return Draft(str(draft_id), text, role, platform, label)
+
+
+# -- commands ---------------------------------------------------------------------------------
+
+
+def _run_review(args) -> int:
+    from bot.render import review_json, review_text
+    from bot.review import Engine
+
+    loaded = _load(args)
+    if loaded is None:
+        return EXIT_BAD_KNOWLEDGE
+    knowledge, profile = loaded
+    engine = Engine(knowledge)
+    if args.format == "jsonl":
+        bad = 0
+        for item in read_drafts(Path(args.input) if args.input else None):
+            if isinstance(item, InputError):
+                print(item, file=sys.stderr)
+                bad += 1
+                continue
+            result = engine.review(item.text, profile=profile, role=item.role, platform=item.platform)
+            print(json.dumps(review_json(result, draft_id=item.id), ensure_ascii=False), flush=False)
+        if bad:
+            print(f"{bad} line(s) could not be judged; the others were.", file=sys.stderr)
+        return EXIT_BAD_INPUT if bad else EXIT_OK
+    text = args.input
+    if text is None:
+        try:
+            text = sys.stdin.buffer.read().decode("utf-8")
+        except UnicodeDecodeError as exc:
+            print(f"<stdin>: not valid UTF-8 (byte {exc.start + 1})", file=sys.stderr)
+            return EXIT_BAD_INPUT
+    result = engine.review(text, profile=profile, role=args.role, platform=args.platform)
+    if args.format == "json":
+        print(json.dumps(review_json(result), ensure_ascii=False, indent=2))
+    else:
+        print(review_text(result, knowledge, lang=args.lang))
+    return EXIT_OK
+
+
+def _run_eval(args) -> int:
+    from bot.evaluate import Judged, report, score
+    from bot.review import Engine
+
+    loaded = _load(args)
+    if loaded is None:
+        return EXIT_BAD_KNOWLEDGE
+    knowledge, profile = loaded
+    engine = Engine(knowledge)
+    judged: list[Judged] = []
+    bad = 0
+    for item in read_drafts(args.file):
+        if isinstance(item, InputError):
+            print(item, file=sys.stderr)
+            bad += 1
+            continue
+        if not item.label or item.label.get("verdict") not in ("go", "caution", "stop"):
+            print(f"{args.file}: draft {item.id!r} has no valid 'verdict' label", file=sys.stderr)
+            bad += 1
+            continue
+        result = engine.review(item.text, profile=profile, role=item.role, platform=item.platform)
+        judged.append(
+            Judged(
+                item.id,
+                item.label["verdict"],
+                frozenset(item.label.get("rules") or ()),
+                result.verdict,
+                frozenset(result.rules),
+            )
+        )
+    print(report(score(judged)))
+    return EXIT_BAD_INPUT if bad else EXIT_OK
+
+
+def _run_check(args) -> int:
+    from bot.knowledge.check import run_check
+    from bot.knowledge.loader import default_knowledge_dir
+
+    return run_check(args.directory or default_knowledge_dir())
+
+
+def _run_bench(args) -> int:
+    from bot.bench import run_bench
+
+    return run_bench(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

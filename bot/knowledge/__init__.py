@@ -1,0 +1,1 @@
+"""The knowledge base: schemas, loading with line-accurate errors, and checks."""

@@ -1,0 +1,264 @@
+"""Pydantic schemas for every knowledge file integrity staff edit (unknown keys are errors)."""
+
+from __future__ import annotations
+
+import re
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+Role = Literal["employee", "manager", "communications", "policy_advisor", "executive"]
+Platform = Literal["x", "linkedin", "facebook", "instagram", "tiktok", "blog", "other"]
+Sector = Literal["public", "private"]
+Severity = Literal["stop", "caution", "note"]
+Language = Literal["nl", "en"]
+
+ROLES: tuple[str, ...] = Role.__args__  # type: ignore[attr-defined]
+PLATFORMS: tuple[str, ...] = Platform.__args__  # type: ignore[attr-defined]
+RULE_NUMBERS = range(1, 16)
+
+_ID = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True)
+
+
+def _check_id(value: str) -> str:
+    if not _ID.match(value):
+        raise ValueError(
+            f"id {value!r} may only hold lower-case letters, digits, '-' and '_'"
+        )
+    return value
+
+
+class Text(Strict):
+    """A text in Dutch (first language) and English."""
+
+    nl: str = Field(min_length=1)
+    en: str = Field(min_length=1)
+
+    def get(self, lang: str) -> str:
+        return self.en if lang == "en" else self.nl
+
+
+class Source(Strict):
+    """Where a fact comes from: a seed article, a court ruling (ECLI), a publication."""
+
+    title: str = Field(min_length=1)
+    ref: str | None = None  # ECLI, URL, or seed file name
+
+
+# --- organisation.yaml -------------------------------------------------------------------------
+
+
+class Contact(Strict):
+    role: Literal["manager", "communications", "integrity", "hr"]
+    name: str
+    email: str | None = None
+    slack_user: str | None = None
+    teams_user: str | None = None
+
+
+class Organisation(Strict):
+    name: str = Field(min_length=1)
+    aliases: list[str] = []
+    sector: Sector
+    clients: list[str] = []
+    partners: list[str] = []
+    suppliers: list[str] = []
+    competitors: list[str] = []
+    confidential_terms: list[str] = []
+    products: list[str] = []  # the organisation's own public products and services
+    contacts: list[Contact] = []
+    admins: list[str] = []
+
+
+# --- rules.yaml --------------------------------------------------------------------------------
+
+
+class Example(Strict):
+    """A golden draft: a 'dont' must make the engine cite the rule, a 'do' must not."""
+
+    nl: str = Field(min_length=1)
+    en: str = Field(min_length=1)
+    role: Role = "employee"
+    platform: Platform = "other"
+
+
+class Rule(Strict):
+    number: int = Field(ge=1, le=15)
+    title: Text
+    text: Text  # may hold {organisation}, filled in from the profile
+    explanation: Text
+    do: list[Example] = []
+    dont: list[Example] = []
+    cases: list[str] = []  # case ids
+    signals: list[str] = []  # signal ids that belong to this rule
+    source: Source
+
+
+class RulesFile(Strict):
+    rules: list[Rule]
+
+
+# --- cases.yaml --------------------------------------------------------------------------------
+
+
+class Case(Strict):
+    id: str
+    date: str  # ISO date, or a year/month when that is all the source gives ("2012-02", "2014")
+    sector: Sector
+    kind: Literal["incident", "good_practice"] = "incident"
+    title: Text
+    what_happened: Text
+    outcome: Text
+    lesson: Text
+    rules: list[int] = Field(min_length=1)
+    source: Source
+
+    _id = field_validator("id")(_check_id)
+
+    @field_validator("date")
+    @classmethod
+    def _date(cls, value: str) -> str:
+        if not re.fullmatch(r"(19|20)\d\d(-[01]\d(-[0-3]\d)?)?", value):
+            raise ValueError(f"date {value!r} must look like 2017-08-10, 2012-02 or 2014")
+        return value
+
+
+class CasesFile(Strict):
+    cases: list[Case]
+
+
+# --- legal.yaml --------------------------------------------------------------------------------
+
+
+class LegalItem(Strict):
+    id: str
+    title: Text
+    summary: Text
+    applies_to: Literal["public", "private", "both"]
+    rules: list[int] = []
+    source: Source
+
+    _id = field_validator("id")(_check_id)
+
+
+class LegalFile(Strict):
+    legal: list[LegalItem]
+
+
+# --- roles.yaml --------------------------------------------------------------------------------
+
+
+class RoleGuidance(Strict):
+    id: Role
+    title: Text
+    guidance: Text
+    public_sector: Text
+    private_sector: Text
+    rules: list[int] = []
+    source: Source
+
+
+class RolesFile(Strict):
+    roles: list[RoleGuidance]
+
+
+# --- tips.yaml ---------------------------------------------------------------------------------
+
+
+class Tip(Strict):
+    id: str
+    audience: Literal["employee", "manager"]
+    title: Text
+    text: Text
+    rules: list[int] = []
+    source: Source
+
+    _id = field_validator("id")(_check_id)
+
+
+class PlaybookStep(Strict):
+    """A step for managers and HR once a post has already caused trouble."""
+
+    id: str
+    title: Text
+    text: Text
+    source: Source
+
+    _id = field_validator("id")(_check_id)
+
+
+class TipsFile(Strict):
+    tips: list[Tip]
+    playbook: list[PlaybookStep]
+
+
+# --- signals/*.yaml ----------------------------------------------------------------------------
+
+
+class Terms(Strict):
+    """Words and phrases per language.
+
+    A term is one or more words. Each word matches its word forms (Snowball stem). A word ending
+    in '*' matches every word that starts with it ('kanker*' matches 'kankergemeente'); a word
+    starting with '=' matches only exactly ('=zak'). Matching is done on normalised text: case,
+    accents, spaced letters, leetspeak, repeated letters and look-alike characters are folded.
+    """
+
+    nl: list[str] = []
+    en: list[str] = []
+
+
+class Lexicon(Strict):
+    id: str
+    description: str
+    terms: Terms
+    exclude: list[str] = []  # whole words that never match (e.g. 'kankerbestrijding')
+    masked: bool = False  # also match words with letters hidden by '*' or emoji ('f***', 'k🤬t')
+    source: Source | None = None
+
+    _id = field_validator("id")(_check_id)
+
+
+class Signal(Strict):
+    """A review signal: when it fires, the engine reports a finding for `rule`.
+
+    It fires on any hit of its `lexicons`, its `patterns` (regular expressions over the
+    normalised text) or the occurrences of the built-in contexts named in `on` (a confidential
+    term, a client's name, a phone number), provided all of `requires` hold, at least one of
+    `requires_any` (when given), and none of `unless`. Conditions are context names: a lexicon id
+    (true when that lexicon occurs, not negated) or a built-in context of the engine (see
+    bot/contexts.py). With `within: sentence` the conditions (`unless` too) are looked for in
+    the trigger's own sentence only. `quoted` says whether a trigger inside quotation marks
+    counts ('exclude': quoting someone else's words does not fire; 'only': only then).
+    """
+
+    id: str
+    rule: int = Field(ge=1, le=15)
+    also: list[int] = []  # further rules cited with this finding
+    severity: Severity
+    lexicons: list[str] = []
+    patterns: list[str] = []
+    on: list[str] = []
+    within: Literal["draft", "sentence"] = "draft"
+    quoted: Literal["any", "exclude", "only"] = "any"
+    requires: list[str] = []
+    requires_any: list[str] = []
+    unless: list[str] = []
+    roles: list[Role] = []  # only for these roles (empty: every role)
+    platforms: list[Platform] = []  # only on these platforms (empty: every platform)
+    sector: Sector | None = None
+    negatable: bool = True  # a negation just before the hit cancels it
+    explanation: Text
+    suggestion: Text
+    case: str | None = None  # a precedent to point to
+
+    _id = field_validator("id")(_check_id)
+
+
+class SignalsFile(Strict):
+    lexicons: list[Lexicon] = []
+    signals: list[Signal] = []

@@ -1,0 +1,199 @@
+"""Word lists compiled into an index that finds words, word forms and phrases among tokens."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Literal
+
+import snowballstemmer
+
+from bot.normalize import Token, fold
+
+_STEMMERS = {"nl": snowballstemmer.stemmer("dutch"), "en": snowballstemmer.stemmer("english")}
+GAP = "..."  # in a phrase: up to MAX_GAP arbitrary words
+MAX_GAP = 4
+_MIN_STEM_WORD = 4  # shorter words match exactly only: stems of short words collide too often
+
+
+@lru_cache(maxsize=131072)
+def stem(word: str, lang: str) -> str:
+    return _STEMMERS[lang].stemWord(word)
+
+
+@dataclass(frozen=True, slots=True)
+class WordSpec:
+    kind: Literal["form", "exact", "prefix", "gap"]
+    key: str = ""
+    stem: str = ""
+    lang: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Term:
+    lexicon: str
+    text: str  # as written in the knowledge file
+    lang: str
+    words: tuple[WordSpec, ...]
+    masked: bool = False  # may match words whose letters are hidden ('f***')
+
+
+@dataclass(frozen=True, slots=True)
+class Hit:
+    lexicon: str
+    term: str
+    first: int  # index of the first and last token matched
+    last: int
+
+
+def parse_term(lexicon: str, text: str, lang: str, *, masked: bool = False) -> Term:
+    specs: list[WordSpec] = []
+    for raw in text.split():
+        if raw == GAP:
+            specs.append(WordSpec("gap"))
+        elif raw.startswith("="):
+            specs.append(WordSpec("exact", fold(raw[1:])))
+        elif raw.endswith("*"):
+            specs.append(WordSpec("prefix", fold(raw[:-1])))
+        else:
+            word = fold(raw)
+            word_stem = stem(word, lang) if len(word) >= _MIN_STEM_WORD else ""
+            specs.append(WordSpec("form", word, word_stem, lang))
+    while specs and specs[-1].kind == "gap":
+        specs.pop()
+    while specs and specs[0].kind == "gap":
+        specs.pop(0)
+    return Term(lexicon, text, lang, tuple(specs), masked)
+
+
+class TokenKeys:
+    """What one token can be matched on: its readings, and their stems per language."""
+
+    __slots__ = ("exact", "stems", "forms", "masked")
+
+    def __init__(self, token: Token) -> None:
+        self.forms = token.forms
+        self.exact = frozenset(self.forms)
+        self.stems = frozenset(
+            (lang, stem(f, lang)) for f in token.forms for lang in ("nl", "en") if len(f) >= 3
+        )
+        self.masked = token.masked
+
+    def matches(self, spec: WordSpec, langs: frozenset[str]) -> bool:
+        if spec.kind == "exact":
+            return spec.key in self.exact or self.masked and _masked_equal(self.forms, spec.key)
+        if spec.kind == "prefix":
+            return any(f.startswith(spec.key) for f in self.forms)
+        if spec.key in self.exact:
+            return True
+        if self.masked and _masked_equal(self.forms, spec.key):
+            return True
+        return bool(spec.stem) and spec.lang in langs and (spec.lang, spec.stem) in self.stems
+
+
+def _masked_equal(forms: Sequence[str], word: str) -> bool:
+    """'f***' and 'f*ck' stand for 'fuck': same length, visible letters in place."""
+    for form in forms:
+        if "*" not in form:
+            continue
+        # the visible letters must appear in order in the word, which is at least as long
+        visible = [c for c in form if c != "*"]
+        if not visible or form[0] == "*":
+            continue
+        if len(form) == 2 and form[1] == "*":  # 'f*' alone is too vague
+            continue
+        if word[0] == form[0] and _letters_in_order(visible, word) and len(word) >= len(form):
+            return True
+    return False
+
+
+def _letters_in_order(letters: Sequence[str], word: str) -> bool:
+    pos = 0
+    for ch in letters:
+        pos = word.find(ch, pos)
+        if pos < 0:
+            return False
+        pos += 1
+    return True
+
+
+class LexiconIndex:
+    """All terms of many lexicons, indexed by what their first word can be looked up on."""
+
+    def __init__(self, terms: Iterable[Term], excludes: dict[str, frozenset[str]] | None = None):
+        self._by_key: dict[str, list[Term]] = defaultdict(list)
+        self._by_stem: dict[tuple[str, str], list[Term]] = defaultdict(list)
+        self._by_prefix: dict[str, list[Term]] = defaultdict(list)
+        self._masked_candidates: dict[str, list[Term]] = defaultdict(list)
+        self._excludes = excludes or {}
+        self._prefix_lengths: set[int] = set()
+        for term in terms:
+            if not term.words:
+                continue
+            first = term.words[0]
+            if first.kind == "prefix":
+                self._by_prefix[first.key].append(term)
+                self._prefix_lengths.add(len(first.key))
+            else:
+                self._by_key[first.key].append(term)
+                if first.kind == "form" and first.stem:
+                    self._by_stem[(first.lang, first.stem)].append(term)
+            if term.masked and first.key:
+                self._masked_candidates[first.key[:1]].append(term)
+
+    def find(self, tokens: Sequence[Token], langs: Sequence[frozenset[str]]) -> list[Hit]:
+        """Every term occurrence; `langs[i]` are the languages token i's sentence may be in."""
+        keys = [TokenKeys(t) for t in tokens]
+        hits: list[Hit] = []
+        seen: set[tuple[str, str, int]] = set()
+        for i, tk in enumerate(keys):
+            for term in self._candidates(tk):
+                if (term.lexicon, term.text, i) in seen:
+                    continue
+                if self._excluded(term.lexicon, tk):
+                    continue
+                last = _match_from(term.words, keys, langs, i)
+                if last is not None:
+                    seen.add((term.lexicon, term.text, i))
+                    hits.append(Hit(term.lexicon, term.text, i, last))
+        return hits
+
+    def _candidates(self, tk: TokenKeys) -> list[Term]:
+        found: list[Term] = []
+        for form in tk.forms:
+            found.extend(self._by_key.get(form, ()))
+            for length in self._prefix_lengths:
+                if len(form) >= length:
+                    found.extend(self._by_prefix.get(form[:length], ()))
+        for key in tk.stems:
+            found.extend(self._by_stem.get(key, ()))
+        if tk.masked:
+            for form in tk.forms:
+                found.extend(self._masked_candidates.get(form[:1], ()))
+        return found
+
+    def _excluded(self, lexicon: str, tk: TokenKeys) -> bool:
+        excluded = self._excludes.get(lexicon)
+        return bool(excluded) and any(
+            f in excluded or any(f.startswith(e[:-1]) for e in excluded if e.endswith("*"))
+            for f in tk.forms
+        )
+
+
+def _match_from(
+    words: Sequence[WordSpec], keys: Sequence[TokenKeys], langs: Sequence[frozenset[str]], i: int
+) -> int | None:
+    """Match the phrase starting at token i; return the index of its last token or None."""
+    if i >= len(keys) or not keys[i].matches(words[0], langs[i]):
+        return None
+    if len(words) == 1:
+        return i
+    if words[1].kind == "gap":
+        for skip in range(0, MAX_GAP + 1):
+            end = _match_from(words[2:], keys, langs, i + 1 + skip)
+            if end is not None:
+                return end
+        return None
+    return _match_from(words[1:], keys, langs, i + 1)

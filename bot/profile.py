@@ -1,0 +1,95 @@
+"""Finding an organisation's own names, relations and confidential terms in a draft."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+
+from bot.knowledge.schema import Organisation
+from bot.normalize import Token, tokenize
+
+# profile field -> built-in context name
+_FIELDS = {
+    "clients": "client",
+    "partners": "partner",
+    "suppliers": "supplier",
+    "competitors": "competitor",
+    "confidential_terms": "confidential_term",
+    "products": "own_product",
+}
+
+
+# Words that say what kind of body a name is rather than which one; a short form of a
+# multi-word name is never one of these ('Woningstichting Veenhof' is 'Veenhof', not the first).
+GENERIC_NAME_WORDS = frozenset(
+    """gemeente provincie waterschap stichting vereniging woningstichting woningcorporatie
+    ministerie project programma bedrijf bedrijven groep holding bv nv b v n v de het van der den
+    en the of and transportbedrijf zorggroep ziekenhuis school hogeschool universiteit bank
+    trucks logistiek logistics services group company noord zuid oost west nederland holland
+    international benelux europe""".split()
+)
+
+
+class _Name:
+    __slots__ = ("context", "label", "words", "proper")
+
+    def __init__(self, context: str, label: str, words: tuple[str, ...] | None = None) -> None:
+        self.context = context
+        self.label = label
+        self.words = words if words is not None else tuple(t.forms[-1] for t in tokenize(label))
+        # a one-word proper name ('Bol', 'Shell') must be capitalised (or a tag) in the draft,
+        # so that ordinary words ('een bol wol', 'shell script') don't count as the name
+        self.proper = len(self.words) == 1 and label[:1].isupper()
+
+
+def _short_form(context: str, label: str) -> _Name | None:
+    """The distinctive word of a multi-word proper name: 'Havenbedrijf Rotterdam' -> 'Havenbedrijf'.
+
+    Only for capitalised names, and only the first word that is not a generic word, so that
+    drafts saying 'het Havenbedrijf' or 'Veenhof' are recognised.
+    """
+    tokens = tokenize(label)
+    if len(tokens) < 2 or " " not in label.strip() or not label[:1].isupper():
+        return None
+    for token in tokens:
+        word = token.forms[-1]
+        raw = label[token.start:token.end]
+        if word in GENERIC_NAME_WORDS or not raw[:1].isupper():
+            continue
+        if len(word) < 3 or not word.isalpha():
+            return None
+        return _Name(context, raw, (word,))
+    return None
+
+
+class ProfileMatcher:
+    """Matches every name in a profile, as whole words, whatever their spelling or case."""
+
+    def __init__(self, profile: Organisation) -> None:
+        labelled = [("org", profile.name)] + [("org", alias) for alias in profile.aliases]
+        for field, context in _FIELDS.items():
+            labelled += [(context, value) for value in getattr(profile, field)]
+        names = [_Name(context, label) for context, label in labelled]
+        names += [n for n in (_short_form(c, label) for c, label in labelled) if n is not None]
+        self._by_first: dict[str, list[_Name]] = {}
+        for name in names:
+            if name.words:
+                self._by_first.setdefault(name.words[0], []).append(name)
+
+    def find(self, tokens: Sequence[Token]) -> Iterator[tuple[str, int, int, int, str]]:
+        for i, token in enumerate(tokens):
+            forms = set(token.forms)
+            for form in forms:
+                for name in self._by_first.get(form, ()):
+                    end = i + len(name.words)
+                    if end > len(tokens):
+                        continue
+                    if any(
+                        name.words[k] not in tokens[i + k].forms
+                        for k in range(1, len(name.words))
+                    ):
+                        continue
+                    if name.proper and not (
+                        token.upper_initial or token.hashtag or token.handle
+                    ):
+                        continue
+                    yield name.context, token.start, tokens[end - 1].end, token.sentence, name.label

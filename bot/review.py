@@ -1,0 +1,319 @@
+"""The review engine: a draft, an organisation profile, a role and a platform in; a verdict out.
+
+Signals, word lists and patterns come from the knowledge files and are compiled once per
+`Engine`; everything about the organisation comes from its profile. The engine keeps nothing
+and logs nothing about the draft.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+import regex
+
+from bot.analysis import Analysis, Occurrence, detect_languages, find_quotes, is_negated
+from bot.knowledge.schema import Organisation, Signal
+from bot.lexicon import Hit, LexiconIndex, Term, parse_term
+from bot.models import VERDICT_ORDER, Finding, Review
+from bot.normalize import MAX_CHARS, fold, tokenize
+from bot.personal_data import find_personal_data
+from bot.profile import ProfileMatcher
+
+PATTERN_TIMEOUT = 0.05  # seconds per pattern; a pattern that needs longer is skipped
+MAX_FINDINGS_PER_SIGNAL = 3
+SENIOR_ROLES = frozenset({"manager", "executive", "policy_advisor"})
+
+
+@dataclass(frozen=True)
+class _CompiledSignal:
+    signal: Signal
+    patterns: tuple[regex.Pattern[str], ...]
+
+
+class Engine:
+    """Compiled knowledge: build once (at load or reload), call `review` many times."""
+
+    def __init__(self, knowledge) -> None:  # bot.knowledge.loader.Knowledge
+        self.knowledge = knowledge
+        terms: list[Term] = []
+        excludes: dict[str, frozenset[str]] = {}
+        for lexicon in knowledge.lexicons.values():
+            for lang in ("nl", "en"):
+                for text in getattr(lexicon.terms, lang):
+                    terms.append(parse_term(lexicon.id, text, lang, masked=lexicon.masked))
+            if lexicon.exclude:
+                excludes[lexicon.id] = frozenset(
+                    fold(w[:-1]) + "*" if w.endswith("*") else fold(w)
+                    for w in lexicon.exclude
+                )
+        self._index = LexiconIndex(terms, excludes)
+        self._signals = tuple(
+            _CompiledSignal(s, tuple(regex.compile(p, regex.IGNORECASE) for p in s.patterns))
+            for s in knowledge.signals
+        )
+        self._profiles: dict[int, tuple[Organisation, ProfileMatcher]] = {}
+
+    # -- public -------------------------------------------------------------------------------
+
+    def review(
+        self,
+        text: str,
+        *,
+        profile: Organisation | None = None,
+        role: str = "employee",
+        platform: str = "other",
+    ) -> Review:
+        profile = profile or self.knowledge.organisation
+        notes: list[str] = []
+        if not text or not text.strip():
+            return Review("go", (), (), "nl", ("empty",))
+        if len(text) > MAX_CHARS:
+            notes.append("truncated")
+        analysis = self._analyse(text, profile, role=role, platform=platform)
+        findings = self._findings(analysis, profile, role=role, platform=platform)
+        return _verdict(findings, analysis.language, tuple(notes))
+
+    # -- analysis -----------------------------------------------------------------------------
+
+    def _matcher(self, profile: Organisation) -> ProfileMatcher:
+        cached = self._profiles.get(id(profile))
+        if cached is None or cached[0] is not profile:
+            if len(self._profiles) > 64:
+                self._profiles.clear()
+            cached = (profile, ProfileMatcher(profile))
+            self._profiles[id(profile)] = cached
+        return cached[1]
+
+    def _analyse(self, text: str, profile: Organisation, *, role: str, platform: str) -> Analysis:
+        text = text[:MAX_CHARS]
+        tokens = tokenize(text)
+        language, langs = detect_languages(tokens)
+        analysis = Analysis(text, tokens, language, langs, find_quotes(text))
+        occ = analysis.occurrences
+        for hit in self._index.find(tokens, langs):
+            occ[hit.lexicon].append(_occurrence(analysis, hit))
+        for name, start, end, sentence, label in self._matcher(profile).find(tokens):
+            occ[name].append(Occurrence(start, end, sentence, label=label))
+        for data in find_personal_data(text):
+            occ[data.kind if data.kind != "postcode" else "address"].append(
+                Occurrence(data.start, data.end, analysis.sentence_at(data.start), label=data.kind)
+            )
+        _builtin_contexts(analysis, profile, role=role)
+        return analysis
+
+    # -- signals ------------------------------------------------------------------------------
+
+    def _findings(
+        self, analysis: Analysis, profile: Organisation, *, role: str, platform: str
+    ) -> list[Finding]:
+        findings: list[Finding] = []
+        lang = analysis.language
+        for compiled in self._signals:
+            signal = compiled.signal
+            if signal.roles and role not in signal.roles:
+                continue
+            if signal.platforms and platform not in signal.platforms:
+                continue
+            if signal.sector and signal.sector != profile.sector:
+                continue
+            taken: list[tuple[int, int]] = []
+            for trigger in sorted(
+                self._triggers(compiled, analysis), key=lambda o: (o.start, -(o.end - o.start))
+            ):
+                if any(trigger.start < e and s < trigger.end for s, e in taken):
+                    continue  # one finding for 'hernia-operatie', not three
+                if signal.quoted == "exclude" and trigger.quoted:
+                    continue
+                if signal.quoted == "only" and not trigger.quoted:
+                    continue
+                if not _conditions_hold(signal, analysis, trigger.sentence):
+                    continue
+                findings.append(_finding(signal, trigger, analysis.text, profile, lang))
+                taken.append((trigger.start, trigger.end))
+                if len(taken) >= MAX_FINDINGS_PER_SIGNAL:
+                    break
+        return findings
+
+    def _triggers(self, compiled: _CompiledSignal, analysis: Analysis) -> Iterable[Occurrence]:
+        signal = compiled.signal
+        for name in (*signal.lexicons, *signal.on):
+            for occ in analysis.occurrences.get(name, ()):
+                if occ.negated and signal.negatable:
+                    continue
+                yield occ
+        if compiled.patterns:
+            yield from _pattern_hits(compiled.patterns, analysis)
+
+
+def _occurrence(analysis: Analysis, hit: Hit) -> Occurrence:
+    tokens = analysis.tokens
+    start, end = tokens[hit.first].start, tokens[hit.last].end
+    return Occurrence(
+        start,
+        end,
+        tokens[hit.first].sentence,
+        negated=is_negated(tokens, hit.first, hit.last, hit.term),
+        quoted=analysis.in_quote(start, end),
+        label=hit.term,
+    )
+
+
+def _builtin_contexts(analysis: Analysis, profile: Organisation, *, role: str) -> None:
+    occ = analysis.occurrences
+    whole = Occurrence(0, 0, -1)
+    if role in SENIOR_ROLES:
+        occ["senior_role"].append(whole)
+    if role == "communications":
+        occ["voice_role"].append(whole)
+    occ[f"{profile.sector}_sector"].append(whole)
+    tokens = analysis.tokens
+    if tokens and tokens[0].handle:
+        occ["reply"].append(Occurrence(tokens[0].start, tokens[0].end, 0))
+    for name in ("client", "partner", "supplier"):
+        occ["relation"].extend(occ.get(name, ()))
+    _named_persons(analysis)
+    for qs, qe in analysis.quotes:
+        if len(analysis.text[qs:qe].split()) >= 4:
+            occ["quote"].append(Occurrence(qs, qe, analysis.sentence_at(qs)))
+    if len(analysis.text) > 900 and (
+        regex.search(r"(?m)^\s*(-{3,}|_{3,}|\*{3,})\s*$", analysis.text)
+        or any(qe - qs > 400 for qs, qe in analysis.quotes)
+    ):
+        occ["long_copy"].append(Occurrence(0, min(len(analysis.text), 80), 0))
+
+
+_NAMED_ELSEWHERE = frozenset(
+    {"org", "client", "partner", "supplier", "competitor", "own_product", "confidential_term",
+     "address", "email"}
+)
+# after these words a capitalised word is a place, a date or a thing rather than a person
+_PLACE_WORDS = frozenset(
+    "in op naar uit bij via te aan de het van at from to on near via the of for by".split()
+)
+
+
+def _named_persons(analysis: Analysis) -> None:
+    """A capitalised word inside a sentence (not a place, not a profile name) is likely a name."""
+    tokens = analysis.tokens
+    taken = [(o.start, o.end) for key, occs in analysis.occurrences.items()
+             if key in _NAMED_ELSEWHERE for o in occs]
+    for i, token in enumerate(tokens):
+        if not token.upper_initial or token.handle or token.hashtag or i == 0:
+            continue
+        previous = tokens[i - 1]
+        if previous.sentence != token.sentence or previous.text in _PLACE_WORDS:
+            continue
+        raw = analysis.text[token.start:token.end]
+        if raw.isupper() or not raw.isalpha() or raw == "I" or len(raw) < 3:
+            continue
+        if any(start <= token.start < end for start, end in taken):
+            continue
+        analysis.occurrences["named_person"].append(
+            Occurrence(token.start, token.end, token.sentence, label=raw)
+        )
+
+
+def _pattern_hits(patterns: Iterable[regex.Pattern[str]], analysis: Analysis):
+    norm, starts = _normalised_text(analysis)
+    for pattern in patterns:
+        try:
+            for match in pattern.finditer(norm, timeout=PATTERN_TIMEOUT):
+                first = _token_at(starts, match.start())
+                last = _token_at(starts, max(match.start(), match.end() - 1))
+                if first is None or last is None:
+                    continue
+                tokens = analysis.tokens
+                start, end = tokens[first].start, tokens[last].end
+                yield Occurrence(
+                    start,
+                    end,
+                    tokens[first].sentence,
+                    negated=is_negated(tokens, first, last),
+                    quoted=analysis.in_quote(start, end),
+                    label=pattern.pattern,
+                )
+        except TimeoutError:
+            continue
+
+
+def _normalised_text(analysis: Analysis) -> tuple[str, list[int]]:
+    """Tokens' decoded forms joined by spaces, sentences by ' . '; and each token's offset."""
+    cached = getattr(analysis, "_norm", None)
+    if cached is not None:
+        return cached
+    parts: list[str] = []
+    starts: list[int] = []
+    pos = 0
+    previous_sentence = 0
+    for token in analysis.tokens:
+        if token.sentence != previous_sentence:
+            parts.append(". ")
+            pos += 2
+            previous_sentence = token.sentence
+        starts.append(pos)
+        word = token.forms[-1]
+        parts.append(word + " ")
+        pos += len(word) + 1
+    result = ("".join(parts), starts)
+    analysis._norm = result  # type: ignore[attr-defined]
+    return result
+
+
+def _token_at(starts: list[int], char: int) -> int | None:
+    import bisect
+
+    index = bisect.bisect_right(starts, char) - 1
+    return index if index >= 0 else None
+
+
+def _conditions_hold(signal: Signal, analysis: Analysis, sentence: int) -> bool:
+    scope = sentence if signal.within == "sentence" else None
+    if any(analysis.holds(name, sentence=scope) for name in signal.unless):
+        return False
+    if not all(analysis.holds(name, sentence=scope) for name in signal.requires):
+        return False
+    return not signal.requires_any or any(
+        analysis.holds(name, sentence=scope) for name in signal.requires_any
+    )
+
+
+def _finding(
+    signal: Signal, trigger: Occurrence, text: str, profile: Organisation, lang: str
+) -> Finding:
+    words = text[trigger.start:trigger.end]
+    values = {"organisation": profile.name, "trigger": words}
+    return Finding(
+        rule=signal.rule,
+        severity=signal.severity,
+        signal=signal.id,
+        start=trigger.start,
+        end=trigger.end,
+        trigger=words,
+        explanation=_fill(signal.explanation.get(lang), values),
+        suggestion=_fill(signal.suggestion.get(lang), values),
+        also=tuple(signal.also),
+        case=signal.case,
+    )
+
+
+def _fill(template: str, values: dict[str, str]) -> str:
+    for key, value in values.items():
+        template = template.replace("{" + key + "}", value)
+    return template
+
+
+def _verdict(findings: list[Finding], language: str, notes: tuple[str, ...]) -> Review:
+    level = max((VERDICT_ORDER[f.severity] for f in findings), default=0)
+    verdict = ("go", "caution", "stop")[level]
+    rules: set[int] = set()
+    for finding in findings:
+        if finding.severity != "note":
+            rules.update(finding.rules)
+    if verdict != "go":
+        rules.add(15)
+    ordered = sorted(findings, key=lambda f: (-VERDICT_ORDER[f.severity], f.start, f.rule))
+    return Review(verdict, tuple(sorted(rules)), tuple(ordered), language, notes)  # type: ignore[arg-type]
+
+
+
