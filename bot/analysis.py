@@ -19,13 +19,13 @@ NEGATORS = frozenset(
 )
 NEGATION_WINDOW = 3
 
-_NL_WORDS = frozenset(
+NL_WORDS = frozenset(
     "de het een en van ik je jij we wij ze zij is zijn niet dat die dit wat voor met op aan bij "
     "ook maar naar om te er nog al als heb heeft hebben was werd wordt mijn onze ons hun geen "
     "echt wel zo dan of hoe kan kunnen moet gaan gaat weer vandaag uit door over nu al wie waar "
     "mag jullie hier daar even alles iets niets u uw".split()
 )
-_EN_WORDS = frozenset(
+EN_WORDS = frozenset(
     "the a an and of i you we they he she is are was were not that this what for with on at by "
     "also but to it my our your their no be been have has had will would can do does just so if "
     "how who where here there today from about all any every some more when than then them us "
@@ -87,10 +87,10 @@ def detect_languages(tokens: list[Token]) -> tuple[str, list[frozenset[str]]]:
     for token in tokens:
         word = token.text
         counts = per_sentence[token.sentence]
-        if word in _NL_WORDS:
+        if word in NL_WORDS:
             counts[0] += 1
             total[0] += 1
-        if word in _EN_WORDS:
+        if word in EN_WORDS:
             counts[1] += 1
             total[1] += 1
     both = frozenset({"nl", "en"})

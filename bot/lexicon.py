@@ -10,6 +10,7 @@ from typing import Literal
 
 import snowballstemmer
 
+from bot.analysis import EN_WORDS, NL_WORDS
 from bot.normalize import Token, fold
 
 _STEMMERS = {"nl": snowballstemmer.stemmer("dutch"), "en": snowballstemmer.stemmer("english")}
@@ -21,6 +22,9 @@ _MIN_STEM_WORD = 4  # shorter words match exactly only: stems of short words col
 @lru_cache(maxsize=131072)
 def stem(word: str, lang: str) -> str:
     return _STEMMERS[lang].stemWord(word)
+
+
+_COMMON_IN_OTHER = {"en": NL_WORDS, "nl": EN_WORDS}
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,7 +91,9 @@ class TokenKeys:
         if spec.kind == "prefix":
             return any(f.startswith(spec.key) for f in self.forms)
         if spec.key in self.exact:
-            return True
+            # 'die' is an English threat word and a Dutch pronoun: a word that is a common word
+            # of the other language only counts in a sentence that may be in the term's language
+            return spec.lang in langs or spec.key not in _COMMON_IN_OTHER.get(spec.lang, ())
         if self.masked and _masked_equal(self.forms, spec.key):
             return True
         return bool(spec.stem) and spec.lang in langs and (spec.lang, spec.stem) in self.stems

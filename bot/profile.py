@@ -61,6 +61,20 @@ def _short_form(context: str, label: str) -> _Name | None:
     return None
 
 
+_OWN = ("de", "het", "onze", "ons", "mijn", "our", "my")
+
+
+def _kind_references(name: str) -> list[_Name]:
+    """'Gemeente Zuiderveen' is also 'de gemeente', 'onze gemeente': the kind of body it is."""
+    tokens = tokenize(name)
+    if len(tokens) < 2 or " " not in name.strip():
+        return []
+    kind = tokens[0].forms[-1]
+    if not kind.isalpha() or len(kind) < 4:
+        return []
+    return [_Name("org", f"{own} {kind}", (own, kind)) for own in _OWN]
+
+
 class ProfileMatcher:
     """Matches every name in a profile, as whole words, whatever their spelling or case."""
 
@@ -69,6 +83,7 @@ class ProfileMatcher:
         for field, context in _FIELDS.items():
             labelled += [(context, value) for value in getattr(profile, field)]
         names = [_Name(context, label) for context, label in labelled]
+        names += _kind_references(profile.name)
         names += [n for n in (_short_form(c, label) for c, label in labelled) if n is not None]
         self._by_first: dict[str, list[_Name]] = {}
         for name in names:

@@ -48,6 +48,7 @@ class Engine:
                     for w in lexicon.exclude
                 )
         self._index = LexiconIndex(terms, excludes)
+        self._masked_lexicons = frozenset(x.id for x in knowledge.lexicons.values() if x.masked)
         self._signals = tuple(
             _CompiledSignal(s, tuple(regex.compile(p, regex.IGNORECASE) for p in s.patterns))
             for s in knowledge.signals
@@ -91,10 +92,16 @@ class Engine:
         language, langs = detect_languages(tokens)
         analysis = Analysis(text, tokens, language, langs, find_quotes(text))
         occ = analysis.occurrences
-        for hit in self._index.find(tokens, langs):
-            occ[hit.lexicon].append(_occurrence(analysis, hit))
+        named: set[int] = set()  # token starts inside the profile's names
         for name, start, end, sentence, label in self._matcher(profile).find(tokens):
             occ[name].append(Occurrence(start, end, sentence, label=label))
+            named.update(t.start for t in tokens if start <= t.start < end)
+        for hit in self._index.find(tokens, langs):
+            if hit.lexicon not in self._masked_lexicons and _inside_proper_name(
+                tokens, hit, named
+            ):
+                continue
+            occ[hit.lexicon].append(_occurrence(analysis, hit))
         for data in find_personal_data(text):
             occ[data.kind if data.kind != "postcode" else "address"].append(
                 Occurrence(data.start, data.end, analysis.sentence_at(data.start), label=data.kind)
@@ -144,6 +151,31 @@ class Engine:
                 yield occ
         if compiled.patterns:
             yield from _pattern_hits(compiled.patterns, analysis)
+
+
+def _inside_proper_name(tokens, hit: Hit, named: set[int]) -> bool:
+    """'Operatie Kievit', 'Brand Security': capitalised words inside a sentence, next to another
+    capitalised word, are a name, not the common word they spell. Capitals at the start of a
+    sentence and the profile's own names don't count as such a neighbour."""
+    first = tokens[hit.first]
+    span = tokens[hit.first:hit.last + 1]
+    if not all(t.upper_initial for t in span) or _starts_sentence(tokens, hit.first):
+        return False
+    for index in (hit.first - 1, hit.last + 1):
+        if 0 <= index < len(tokens):
+            neighbour = tokens[index]
+            if (
+                neighbour.upper_initial
+                and neighbour.sentence == first.sentence
+                and not _starts_sentence(tokens, index)
+                and neighbour.start not in named
+            ):
+                return True
+    return False
+
+
+def _starts_sentence(tokens, index: int) -> bool:
+    return index == 0 or tokens[index - 1].sentence != tokens[index].sentence
 
 
 def _occurrence(analysis: Analysis, hit: Hit) -> Occurrence:
