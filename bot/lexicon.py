@@ -29,7 +29,7 @@ _COMMON_IN_OTHER = {"en": NL_WORDS, "nl": EN_WORDS}
 
 @dataclass(frozen=True, slots=True)
 class WordSpec:
-    kind: Literal["form", "exact", "prefix", "gap"]
+    kind: Literal["form", "exact", "prefix", "suffix", "gap"]
     key: str = ""
     stem: str = ""
     lang: str = ""
@@ -61,6 +61,8 @@ def parse_term(lexicon: str, text: str, lang: str, *, masked: bool = False) -> T
             specs.append(WordSpec("exact", fold(raw[1:])))
         elif raw.endswith("*"):
             specs.append(WordSpec("prefix", fold(raw[:-1])))
+        elif raw.startswith("*") and len(raw) > 1:
+            specs.append(WordSpec("suffix", fold(raw[1:])))
         else:
             word = fold(raw)
             word_stem = stem(word, lang) if len(word) >= _MIN_STEM_WORD else ""
@@ -90,6 +92,8 @@ class TokenKeys:
             return spec.key in self.exact or self.masked and _masked_equal(self.forms, spec.key)
         if spec.kind == "prefix":
             return any(f.startswith(spec.key) for f in self.forms)
+        if spec.kind == "suffix":
+            return any(f.endswith(spec.key) for f in self.forms)
         if spec.key in self.exact:
             # 'die' is an English threat word and a Dutch pronoun: a word that is a common word
             # of the other language only counts in a sentence that may be in the term's language
@@ -132,9 +136,11 @@ class LexiconIndex:
         self._by_key: dict[str, list[Term]] = defaultdict(list)
         self._by_stem: dict[tuple[str, str], list[Term]] = defaultdict(list)
         self._by_prefix: dict[str, list[Term]] = defaultdict(list)
+        self._by_suffix: dict[str, list[Term]] = defaultdict(list)
         self._masked_candidates: dict[str, list[Term]] = defaultdict(list)
         self._excludes = excludes or {}
         self._prefix_lengths: set[int] = set()
+        self._suffix_lengths: set[int] = set()
         for term in terms:
             if not term.words:
                 continue
@@ -142,6 +148,9 @@ class LexiconIndex:
             if first.kind == "prefix":
                 self._by_prefix[first.key].append(term)
                 self._prefix_lengths.add(len(first.key))
+            elif first.kind == "suffix":
+                self._by_suffix[first.key].append(term)
+                self._suffix_lengths.add(len(first.key))
             else:
                 self._by_key[first.key].append(term)
                 if first.kind == "form" and first.stem:
@@ -173,6 +182,9 @@ class LexiconIndex:
             for length in self._prefix_lengths:
                 if len(form) >= length:
                     found.extend(self._by_prefix.get(form[:length], ()))
+            for length in self._suffix_lengths:
+                if len(form) >= length:
+                    found.extend(self._by_suffix.get(form[-length:], ()))
         for key in tk.stems:
             found.extend(self._by_stem.get(key, ()))
         if tk.masked:

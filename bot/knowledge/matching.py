@@ -72,16 +72,21 @@ def term_problem(term: str) -> tuple[str, str] | None:
         if _EMOJI.fullmatch(word):
             continue
         exact, prefix = word.startswith("="), word.endswith("*")
-        core = word[1 if exact else 0:len(word) - (1 if prefix else 0)]
-        if not core:
-            return (f"holds a bare {word!r}, which would match every word",
-                    "attach '*' to the end of a word ('kanker*') and '=' to its start ('=zak')")
+        suffix = word.startswith("*") and not prefix
+        core = word[1 if (exact or suffix) else 0:len(word) - (1 if prefix else 0)]
+        if not core or (prefix and word.startswith("*")):
+            return (f"holds {word!r}, which would match too many words",
+                    "attach '*' to one end of a word: 'kanker*' (starts with) or '*vergadering'"
+                    " (ends with); '=' to its start ('=zak')")
         if exact and prefix:
             return (f"holds {word!r}, which is both exact ('=') and a prefix ('*')",
                     "choose one: '=word' matches only the word itself, 'word*' every longer word")
         if "*" in core:
-            return (f"holds {word!r}: '*' may only end a word",
-                    "move '*' to the end of the word, or split the word")
+            return (f"holds {word!r}: '*' may only start or end a word",
+                    "move '*' to the start or the end of the word, or split the word")
+        if suffix and len(core) < 4:
+            return (f"holds {word!r}: a word end shorter than 4 letters matches too much",
+                    "write a longer word end, or the whole word")
         if "=" in core:
             return (f"holds {word!r}: '=' may only start a word", "move '=' to the start")
         if "-" in core.strip("-"):

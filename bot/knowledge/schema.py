@@ -203,8 +203,10 @@ class Terms(Strict):
     """Words and phrases per language.
 
     A term is one or more words. Each word matches its word forms (Snowball stem). A word ending
-    in '*' matches every word that starts with it ('kanker*' matches 'kankergemeente'); a word
-    starting with '=' matches only exactly ('=zak'). Matching is done on normalised text: case,
+    in '*' matches every word that starts with it ('kanker*' matches 'kankergemeente'), a word
+    starting with '*' every word that ends with it ('*vergadering' matches 'teamvergadering'); a
+    word starting with '=' matches only exactly ('=zak'); '...' in a phrase stands for up to four
+    words. Matching is done on normalised text: case,
     accents, spaced letters, leetspeak, repeated letters and look-alike characters are folded.
     """
 
