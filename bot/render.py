@@ -59,6 +59,20 @@ def review_json(review: Review, *, draft_id: str | None = None) -> dict[str, Any
     return out
 
 
+def group_findings(findings) -> list[tuple[int, list[list[Finding]]]]:
+    """Findings per rule, and within a rule per signal, most severe first; the same words are
+    shown once per rule, under the most severe signal that found them."""
+    by_rule: dict[int, dict[str, list[Finding]]] = {}
+    shown: dict[int, set[tuple[int, int]]] = {}
+    for finding in findings:  # the engine orders them most severe first
+        spans = shown.setdefault(finding.rule, set())
+        if (finding.start, finding.end) in spans:
+            continue
+        spans.add((finding.start, finding.end))
+        by_rule.setdefault(finding.rule, {}).setdefault(finding.signal, []).append(finding)
+    return [(rule, list(groups.values())) for rule, groups in sorted(by_rule.items())]
+
+
 def review_text(review: Review, knowledge, *, lang: str | None = None) -> str:
     """Advice for a person: the traffic light, then the findings grouped per rule."""
     lang = lang or review.language
@@ -66,20 +80,19 @@ def review_text(review: Review, knowledge, *, lang: str | None = None) -> str:
     lines = [LIGHTS[lang][review.verdict]]
     for note in review.notes:
         lines.append(words.get(note, note))
-    by_rule: dict[int, list[Finding]] = {}
-    for finding in review.findings:
-        by_rule.setdefault(finding.rule, []).append(finding)
-    for number, findings in sorted(by_rule.items()):
+    for number, groups in group_findings(review.findings):
         rule = knowledge.rules.get(number)
         title = rule.title.get(lang) if rule else ""
         lines.append("")
         lines.append(f"{words['rule']} {number}: {title}")
-        for finding in findings:
-            marker = {"stop": "✖", "caution": "▲", "note": "·"}[finding.severity]
-            lines.append(f"  {marker} {words['words']}: “{finding.trigger}”")
-            lines.append(f"    {finding.explanation}")
-            lines.append(f"    {words['tip']}: {finding.suggestion}")
-            case = knowledge.cases.get(finding.case) if finding.case else None
+        for group in groups:
+            first = group[0]
+            marker = {"stop": "✖", "caution": "▲", "note": "·"}[first.severity]
+            quoted = ", ".join(f"“{f.trigger}”" for f in group)
+            lines.append(f"  {marker} {words['words']}: {quoted}")
+            lines.append(f"    {first.explanation}")
+            lines.append(f"    {words['tip']}: {first.suggestion}")
+            case = knowledge.cases.get(first.case) if first.case else None
             if case:
                 lines.append(f"    {words['case']}: {case.title.get(lang)} ({case.date})")
     if review.verdict != "go":

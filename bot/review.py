@@ -116,6 +116,12 @@ class Engine:
     ) -> list[Finding]:
         findings: list[Finding] = []
         lang = analysis.language
+        guidance = self.knowledge.roles.get(role)
+        values = {
+            "organisation": profile.name,
+            "role_name": guidance.title.get(lang).lower() if guidance else role,
+            "lang": lang,
+        }
         for compiled in self._signals:
             signal = compiled.signal
             if signal.roles and role not in signal.roles:
@@ -136,7 +142,7 @@ class Engine:
                     continue
                 if not _conditions_hold(signal, analysis, trigger.sentence):
                     continue
-                findings.append(_finding(signal, trigger, analysis.text, profile, lang))
+                findings.append(_finding(signal, trigger, analysis.text, values))
                 taken.append((trigger.start, trigger.end))
                 if len(taken) >= MAX_FINDINGS_PER_SIGNAL:
                     break
@@ -311,10 +317,11 @@ def _conditions_hold(signal: Signal, analysis: Analysis, sentence: int) -> bool:
 
 
 def _finding(
-    signal: Signal, trigger: Occurrence, text: str, profile: Organisation, lang: str
+    signal: Signal, trigger: Occurrence, text: str, values: dict[str, str]
 ) -> Finding:
     words = text[trigger.start:trigger.end]
-    values = {"organisation": profile.name, "trigger": words}
+    lang = values.get("lang", "nl")
+    values = {**values, "trigger": words}
     return Finding(
         rule=signal.rule,
         severity=signal.severity,
