@@ -34,7 +34,8 @@ EN_WORDS = frozenset(
 
 # Quotation: an opening mark after a space or line start, a closing one before a non-letter.
 _QUOTE = regex.compile(
-    r"(?:(?<![\p{L}\p{N}])['‘`](?!\s)([^'‘’`\n]{1,400}?)['’`](?![\p{L}\p{N}]))"
+    r"(?:(?<![\p{L}\p{N}])['‘`](?!\s)((?:[^'‘’`\n]|(?<=\p{L})['’](?=\p{L})){1,400}?)['’`]"
+    r"(?![\p{L}\p{N}]))"
     r"|(?:[\"“„«]([^\"“”„«»\n]{1,600}?)[\"”»])"
 )
 
@@ -69,7 +70,8 @@ class Analysis:
         return False
 
     def in_quote(self, start: int, end: int) -> bool:
-        return any(qs <= start and end <= qe for qs, qe in self.quotes)
+        """Whether words starting at `start` stand inside quotation marks."""
+        return any(qs <= start < qe for qs, qe in self.quotes)
 
     def sentence_at(self, char: int) -> int:
         best = 0

@@ -16,6 +16,7 @@ from bot.normalize import Token, fold
 _STEMMERS = {"nl": snowballstemmer.stemmer("dutch"), "en": snowballstemmer.stemmer("english")}
 GAP = "..."  # in a phrase: up to MAX_GAP arbitrary words
 MAX_GAP = 4
+FUZZY_MIN = 7  # masked words this long also match with one letter missing
 _MIN_STEM_WORD = 4  # shorter words match exactly only: stems of short words collide too often
 
 
@@ -77,7 +78,7 @@ def parse_term(lexicon: str, text: str, lang: str, *, masked: bool = False) -> T
 class TokenKeys:
     """What one token can be matched on: its readings, and their stems per language."""
 
-    __slots__ = ("exact", "stems", "forms", "masked")
+    __slots__ = ("exact", "stems", "forms", "masked", "sentence")
 
     def __init__(self, token: Token) -> None:
         self.forms = token.forms
@@ -86,12 +87,15 @@ class TokenKeys:
             (lang, stem(f, lang)) for f in token.forms for lang in ("nl", "en") if len(f) >= 3
         )
         self.masked = token.masked
+        self.sentence = token.sentence
 
     def matches(self, spec: WordSpec, langs: frozenset[str]) -> bool:
         if spec.kind == "exact":
             return spec.key in self.exact or self.masked and _masked_equal(self.forms, spec.key)
         if spec.kind == "prefix":
-            return any(f.startswith(spec.key) for f in self.forms)
+            return any(f.startswith(spec.key) for f in self.forms) or (
+                self.masked and _masked_equal(self.forms, spec.key, prefix=True)
+            )
         if spec.kind == "suffix":
             return any(f.endswith(spec.key) for f in self.forms)
         if spec.key in self.exact:
@@ -103,7 +107,7 @@ class TokenKeys:
         return bool(spec.stem) and spec.lang in langs and (spec.lang, spec.stem) in self.stems
 
 
-def _masked_equal(forms: Sequence[str], word: str) -> bool:
+def _masked_equal(forms: Sequence[str], word: str, *, prefix: bool = False) -> bool:
     """'f***' and 'f*ck' stand for 'fuck': same length, visible letters in place."""
     for form in forms:
         if "*" not in form:
@@ -114,9 +118,16 @@ def _masked_equal(forms: Sequence[str], word: str) -> bool:
             continue
         if len(form) == 2 and form[1] == "*":  # 'f*' alone is too vague
             continue
-        if word[0] == form[0] and _letters_in_order(visible, word) and len(word) >= len(form):
+        if prefix:
+            if len(visible) >= 3 and form[0] == word[0] and _letters_in_order(visible, word):
+                return True
+        elif word[0] == form[0] and _letters_in_order(visible, word) and len(word) >= len(form):
             return True
     return False
+
+
+def _deletions(word: str) -> set[str]:
+    return {word[:k] + word[k + 1:] for k in range(1, len(word))} - {word}
 
 
 def _letters_in_order(letters: Sequence[str], word: str) -> bool:
@@ -139,6 +150,10 @@ class LexiconIndex:
         self._by_suffix: dict[str, list[Term]] = defaultdict(list)
         self._masked_candidates: dict[str, list[Term]] = defaultdict(list)
         self._excludes = excludes or {}
+        # one-letter-missing spellings of long masked words ('wetbcks', 'spleetogn')
+        self._fuzzy: dict[str, list[Term]] = defaultdict(list)
+        self._fuzzy_prefix: dict[str, list[Term]] = defaultdict(list)
+        self._fuzzy_prefix_lengths: set[int] = set()
         self._prefix_lengths: set[int] = set()
         self._suffix_lengths: set[int] = set()
         for term in terms:
@@ -157,6 +172,12 @@ class LexiconIndex:
                     self._by_stem[(first.lang, first.stem)].append(term)
             if term.masked and first.key:
                 self._masked_candidates[first.key[:1]].append(term)
+            if term.masked and len(term.words) == 1 and len(first.key) >= FUZZY_MIN:
+                table = self._fuzzy_prefix if first.kind == "prefix" else self._fuzzy
+                for variant in _deletions(first.key):
+                    table[variant].append(term)
+                    if first.kind == "prefix":
+                        self._fuzzy_prefix_lengths.add(len(variant))
 
     def find(self, tokens: Sequence[Token], langs: Sequence[frozenset[str]]) -> list[Hit]:
         """Every term occurrence; `langs[i]` are the languages token i's sentence may be in."""
@@ -170,6 +191,8 @@ class LexiconIndex:
                 if self._excluded(term.lexicon, tk):
                     continue
                 last = _match_from(term.words, keys, langs, i)
+                if last is None and self._is_fuzzy(term, tk):
+                    last = i
                 if last is not None:
                     seen.add((term.lexicon, term.text, i))
                     hits.append(Hit(term.lexicon, term.text, i, last))
@@ -190,7 +213,22 @@ class LexiconIndex:
         if tk.masked:
             for form in tk.forms:
                 found.extend(self._masked_candidates.get(form[:1], ()))
+        found.extend(self._fuzzy_terms(tk))
         return found
+
+    def _fuzzy_terms(self, tk: TokenKeys) -> list[Term]:
+        found: list[Term] = []
+        for form in tk.forms:
+            if len(form) < FUZZY_MIN - 1:
+                continue
+            found.extend(self._fuzzy.get(form, ()))
+            for length in self._fuzzy_prefix_lengths:
+                if len(form) >= length:
+                    found.extend(self._fuzzy_prefix.get(form[:length], ()))
+        return found
+
+    def _is_fuzzy(self, term: Term, tk: TokenKeys) -> bool:
+        return term.masked and len(term.words) == 1 and term in self._fuzzy_terms(tk)
 
     def _excluded(self, lexicon: str, tk: TokenKeys) -> bool:
         excluded = self._excludes.get(lexicon)
@@ -206,11 +244,16 @@ def _match_from(
     """Match the phrase starting at token i; return the index of its last token or None."""
     if i >= len(keys) or not keys[i].matches(words[0], langs[i]):
         return None
+    if i + 1 < len(keys) and len(words) > 1 and keys[i + 1].sentence != keys[i].sentence:
+        return None  # a phrase never runs across a sentence boundary
     if len(words) == 1:
         return i
     if words[1].kind == "gap":
         for skip in range(0, MAX_GAP + 1):
-            end = _match_from(words[2:], keys, langs, i + 1 + skip)
+            j = i + 1 + skip
+            if j >= len(keys) or keys[j].sentence != keys[i].sentence:
+                return None
+            end = _match_from(words[2:], keys, langs, j)
             if end is not None:
                 return end
         return None

@@ -9,7 +9,7 @@ stretched letters (`kuuuut`) read both ways.
 from __future__ import annotations
 
 import unicodedata
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 
 import regex
@@ -83,6 +83,20 @@ def unstretch(word: str) -> tuple[str, ...]:
     return (_ELONGATED.sub(r"\1", word), _ELONGATED.sub(r"\1\1", word))
 
 
+# Letters dressed as emoji or symbols: 🅰 (negative squared), 🄰 (squared), regional indicators.
+_LETTER_EMOJI = {
+    **{0x1F170 + i: chr(ord("a") + i) for i in range(26)},
+    **{0x1F130 + i: chr(ord("a") + i) for i in range(26)},
+    **{0x1F150 + i: chr(ord("a") + i) for i in range(26)},
+    **{0x1F1E6 + i: chr(ord("a") + i) for i in range(26)},
+}
+
+
+# same length, so offsets are kept: the variation selector after a letter emoji becomes a
+# zero-width space, which fold() drops
+_LETTER_EMOJI_KEEP = {**_LETTER_EMOJI, 0xFE0F: "\u200b"}
+
+
 def _deleet(word: str) -> str | None:
     """Decode leetspeak when symbols stand between or beside letters ('k@nker', '1diot')."""
     if not any(c in "@4310!|$57€89" for c in word):
@@ -138,8 +152,10 @@ def _make(raw: str, start: int, end: int, sentence: int, *, obfuscated: bool = F
 def tokenize(text: str) -> list[Token]:
     """Split a draft into tokens; join spaced-out letters and split compounds on hyphens."""
     text = text[:MAX_CHARS]
-    # Emoji between two letters hide a letter: 'k💩t' reads as 'k*t'.
-    masked_text = _EMOJI_GAP.sub(lambda m: "*" * len(m.group()), text)
+    # Letter emoji read as letters ('f🅰️ggot'); other emoji between two letters hide a letter:
+    # 'k💩t' reads as 'k*t'. Both keep every character's position.
+    lettered = text.translate(_LETTER_EMOJI_KEEP)
+    masked_text = _EMOJI_GAP.sub(lambda m: "*" * len(m.group()), lettered)
     sentence_starts = [m.end() for m in _SENTENCE_END.finditer(masked_text)]
     tokens: list[Token] = []
     sentence = 0
@@ -186,7 +202,10 @@ def _join_spaced(tokens: list[Token], text: str) -> list[Token]:
             word = "".join(t.text for t in tokens[i:j])
             # a trailing "'s" after the letters ('l u l l o ' s') is the plural
             end = tokens[j - 1].end
-            out.append(_make(word, tokens[i].start, end, tokens[i].sentence, obfuscated=True))
+            token = _make(word, tokens[i].start, end, tokens[i].sentence, obfuscated=True)
+            if j - i >= 4 and tokens[i].text in "aie":  # 'a f a g': the article is no letter
+                token = replace(token, forms=(*token.forms, *_variants(word[1:])))
+            out.append(token)
             if j < len(tokens) and tokens[j].text in {"'s", "s"} and tokens[j].start - end <= 3:
                 j += 1
             i = j

@@ -22,7 +22,7 @@ _FIELDS = {
 # multi-word name is never one of these ('Woningstichting Veenhof' is 'Veenhof', not the first).
 GENERIC_NAME_WORDS = frozenset(
     """gemeente provincie waterschap stichting vereniging woningstichting woningcorporatie
-    ministerie project programma bedrijf bedrijven groep holding bv nv b v n v de het van der den
+    ministerie project programma operatie plan dossier codenaam bedrijf bedrijven groep holding bv nv b v n v de het van der den
     en the of and transportbedrijf zorggroep ziekenhuis school hogeschool universiteit bank
     trucks logistiek logistics services group company noord zuid oost west nederland holland
     international benelux europe""".split()
@@ -41,27 +41,30 @@ class _Name:
         self.proper = len(self.words) == 1 and label[:1].isupper()
 
 
-def _short_form(context: str, label: str) -> _Name | None:
+def _short_form(context: str, label: str, own_words: frozenset[str]) -> _Name | None:
     """The distinctive word of a multi-word proper name: 'Havenbedrijf Rotterdam' -> 'Havenbedrijf'.
 
-    Only for capitalised names, and only the first word that is not a generic word, so that
-    drafts saying 'het Havenbedrijf' or 'Veenhof' are recognised.
+    Only for capitalised names; never a word of the organisation's own name; for confidential
+    terms only after a generic first word ('Project Reiger' -> 'Reiger'), since a code name's
+    first word is often the organisation's or a product's name.
     """
     tokens = tokenize(label)
     if len(tokens) < 2 or " " not in label.strip() or not label[:1].isupper():
+        return None
+    if context == "confidential_term" and tokens[0].forms[-1] not in GENERIC_NAME_WORDS:
         return None
     for token in tokens:
         word = token.forms[-1]
         raw = label[token.start:token.end]
         if word in GENERIC_NAME_WORDS or not raw[:1].isupper():
             continue
-        if len(word) < 3 or not word.isalpha():
+        if len(word) < 3 or not word.isalpha() or word in own_words:
             return None
         return _Name(context, raw, (word,))
     return None
 
 
-_OWN = ("de", "het", "onze", "ons", "mijn", "our", "my")
+_OWN = ("de", "het", "onze", "ons", "mijn", "als", "our", "my")
 
 
 def _kind_references(name: str) -> list[_Name]:
@@ -72,7 +75,9 @@ def _kind_references(name: str) -> list[_Name]:
     kind = tokens[0].forms[-1]
     if not kind.isalpha() or len(kind) < 4:
         return []
-    return [_Name("org", f"{own} {kind}", (own, kind)) for own in _OWN]
+    return [_Name("org", f"{own} {kind}", (own, kind)) for own in _OWN] + [
+        _Name("org_topic", kind, (kind,))
+    ]
 
 
 class ProfileMatcher:
@@ -84,7 +89,13 @@ class ProfileMatcher:
             labelled += [(context, value) for value in getattr(profile, field)]
         names = [_Name(context, label) for context, label in labelled]
         names += _kind_references(profile.name)
-        names += [n for n in (_short_form(c, label) for c, label in labelled) if n is not None]
+        own_words = frozenset(
+            t.forms[-1] for label in (profile.name, *profile.aliases) for t in tokenize(label)
+        )
+        names += [
+            n for n in (_short_form(c, label, own_words) for c, label in labelled) if n is not None
+        ]
+        self._kinds = tuple(n.words[0] for n in names if n.context == "org_topic")
         self._by_first: dict[str, list[_Name]] = {}
         for name in names:
             if name.words:
@@ -92,6 +103,9 @@ class ProfileMatcher:
 
     def find(self, tokens: Sequence[Token]) -> Iterator[tuple[str, int, int, int, str]]:
         for i, token in enumerate(tokens):
+            for kind in self._kinds:
+                if any(f.startswith(kind) and len(f) > len(kind) + 2 for f in token.forms):
+                    yield "org_topic", token.start, token.end, token.sentence, kind
             forms = set(token.forms)
             for form in forms:
                 for name in self._by_first.get(form, ()):

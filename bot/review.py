@@ -12,7 +12,15 @@ from dataclasses import dataclass
 
 import regex
 
-from bot.analysis import Analysis, Occurrence, detect_languages, find_quotes, is_negated
+from bot.analysis import (
+    EN_WORDS,
+    NL_WORDS,
+    Analysis,
+    Occurrence,
+    detect_languages,
+    find_quotes,
+    is_negated,
+)
 from bot.knowledge.schema import Organisation, Signal
 from bot.lexicon import Hit, LexiconIndex, Term, parse_term
 from bot.models import VERDICT_ORDER, Finding, Review
@@ -97,9 +105,7 @@ class Engine:
             occ[name].append(Occurrence(start, end, sentence, label=label))
             named.update(t.start for t in tokens if start <= t.start < end)
         for hit in self._index.find(tokens, langs):
-            if hit.lexicon not in self._masked_lexicons and _inside_proper_name(
-                tokens, hit, named
-            ):
+            if _inside_proper_name(tokens, hit, named):
                 continue
             occ[hit.lexicon].append(_occurrence(analysis, hit))
         for data in find_personal_data(text):
@@ -165,7 +171,9 @@ def _inside_proper_name(tokens, hit: Hit, named: set[int]) -> bool:
     sentence and the profile's own names don't count as such a neighbour."""
     first = tokens[hit.first]
     span = tokens[hit.first:hit.last + 1]
-    if not all(t.upper_initial for t in span) or _starts_sentence(tokens, hit.first):
+    if not all(t.upper_initial and not t.obfuscated for t in span):
+        return False
+    if _starts_sentence(tokens, hit.first):
         return False
     for index in (hit.first - 1, hit.last + 1):
         if 0 <= index < len(tokens):
@@ -211,6 +219,7 @@ def _builtin_contexts(analysis: Analysis, profile: Organisation, *, role: str) -
     for name in ("client", "partner", "supplier"):
         occ["relation"].extend(occ.get(name, ()))
     _named_persons(analysis)
+    _internal_channel(analysis)
     for qs, qe in analysis.quotes:
         if len(analysis.text[qs:qe].split()) >= 4:
             occ["quote"].append(Occurrence(qs, qe, analysis.sentence_at(qs)))
@@ -231,6 +240,31 @@ _PLACE_WORDS = frozenset(
 )
 
 
+_HEADER = regex.compile(r"^\s*\[([^\]\n]{1,160})\]")
+_OWN_CHANNEL_MARKS = ("org", "org_topic")
+
+
+def _internal_channel(analysis: Analysis) -> None:
+    """A draft headed '[Intranetblog van X]' or '[X Community]' is posted on X's own channel."""
+    header = _HEADER.match(analysis.text)
+    if not header:
+        return
+    start, end = header.span()
+
+    def inside(name: str) -> bool:
+        return any(start <= o.start and o.end <= end for o in analysis.occurrences.get(name, ()))
+
+    if inside("outside_site"):
+        return  # '[Reactie op een forum over X]' is someone else's site
+    if inside("internal_blog"):
+        analysis.occurrences["internal_channel"].append(Occurrence(start, end, -1))
+        return
+    for name in _OWN_CHANNEL_MARKS:
+        if any(start <= o.start and o.end <= end for o in analysis.occurrences.get(name, ())):
+            analysis.occurrences["internal_channel"].append(Occurrence(start, end, -1))
+            return
+
+
 def _named_persons(analysis: Analysis) -> None:
     """A capitalised word inside a sentence (not a place, not a profile name) is likely a name."""
     tokens = analysis.tokens
@@ -240,7 +274,13 @@ def _named_persons(analysis: Analysis) -> None:
         if not token.upper_initial or token.handle or token.hashtag or i == 0:
             continue
         previous = tokens[i - 1]
-        if previous.sentence != token.sentence or previous.text in _PLACE_WORDS:
+        if (
+            previous.sentence != token.sentence
+            or previous.text in _PLACE_WORDS
+            or not previous.text[:1].isalnum()  # after an emoji a new thought starts
+            or token.text in NL_WORDS
+            or token.text in EN_WORDS
+        ):
             continue
         raw = analysis.text[token.start:token.end]
         if raw.isupper() or not raw.isalpha() or raw == "I" or len(raw) < 3:
