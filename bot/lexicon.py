@@ -36,7 +36,7 @@ class WordSpec:
     lang: str = ""
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, eq=False)  # compared and hashed by identity: it is hot
 class Term:
     lexicon: str
     text: str  # as written in the knowledge file
@@ -83,9 +83,7 @@ class TokenKeys:
     def __init__(self, token: Token) -> None:
         self.forms = token.forms
         self.exact = frozenset(self.forms)
-        self.stems = frozenset(
-            (lang, stem(f, lang)) for f in token.forms for lang in ("nl", "en") if len(f) >= 3
-        )
+        self.stems = _stems(token.forms)
         self.masked = token.masked
         self.sentence = token.sentence
 
@@ -105,6 +103,11 @@ class TokenKeys:
         if self.masked and _masked_equal(self.forms, spec.key):
             return True
         return bool(spec.stem) and spec.lang in langs and (spec.lang, spec.stem) in self.stems
+
+
+@lru_cache(maxsize=65536)
+def _stems(forms: tuple[str, ...]) -> frozenset[tuple[str, str]]:
+    return frozenset((lang, stem(f, lang)) for f in forms for lang in ("nl", "en") if len(f) >= 3)
 
 
 def _masked_equal(forms: Sequence[str], word: str, *, prefix: bool = False) -> bool:
@@ -143,13 +146,20 @@ def _letters_in_order(letters: Sequence[str], word: str) -> bool:
 class LexiconIndex:
     """All terms of many lexicons, indexed by what their first word can be looked up on."""
 
-    def __init__(self, terms: Iterable[Term], excludes: dict[str, frozenset[str]] | None = None):
+    def __init__(self, terms: Iterable[Term], excludes: dict[str, Iterable[str]] | None = None):
         self._by_key: dict[str, list[Term]] = defaultdict(list)
         self._by_stem: dict[tuple[str, str], list[Term]] = defaultdict(list)
         self._by_prefix: dict[str, list[Term]] = defaultdict(list)
         self._by_suffix: dict[str, list[Term]] = defaultdict(list)
         self._masked_candidates: dict[str, list[Term]] = defaultdict(list)
-        self._excludes = excludes or {}
+        # per lexicon: excluded whole words, and excluded word starts ('kankerbestrijding*')
+        self._excludes: dict[str, tuple[frozenset[str], tuple[str, ...]]] = {
+            lexicon: (
+                frozenset(w for w in words if not w.endswith("*")),
+                tuple(w[:-1] for w in words if w.endswith("*")),
+            )
+            for lexicon, words in (excludes or {}).items()
+        }
         # one-letter-missing spellings of long masked words ('wetbcks', 'spleetogn')
         self._fuzzy: dict[str, list[Term]] = defaultdict(list)
         self._fuzzy_prefix: dict[str, list[Term]] = defaultdict(list)
@@ -183,18 +193,20 @@ class LexiconIndex:
         """Every term occurrence; `langs[i]` are the languages token i's sentence may be in."""
         keys = [TokenKeys(t) for t in tokens]
         hits: list[Hit] = []
-        seen: set[tuple[str, str, int]] = set()
         for i, tk in enumerate(keys):
-            for term in self._candidates(tk):
-                if (term.lexicon, term.text, i) in seen:
-                    continue
-                if self._excluded(term.lexicon, tk):
+            fuzzy = self._fuzzy_terms(tk)
+            candidates = dict.fromkeys(self._candidates(tk))  # ordered, without duplicates
+            candidates.update(dict.fromkeys(fuzzy))
+            excluded: dict[str, bool] = {}
+            for term in candidates:
+                if term.lexicon not in excluded:
+                    excluded[term.lexicon] = self._excluded(term.lexicon, tk)
+                if excluded[term.lexicon]:
                     continue
                 last = _match_from(term.words, keys, langs, i)
-                if last is None and self._is_fuzzy(term, tk):
+                if last is None and term in fuzzy and len(term.words) == 1:
                     last = i
                 if last is not None:
-                    seen.add((term.lexicon, term.text, i))
                     hits.append(Hit(term.lexicon, term.text, i, last))
         return hits
 
@@ -213,7 +225,6 @@ class LexiconIndex:
         if tk.masked:
             for form in tk.forms:
                 found.extend(self._masked_candidates.get(form[:1], ()))
-        found.extend(self._fuzzy_terms(tk))
         return found
 
     def _fuzzy_terms(self, tk: TokenKeys) -> list[Term]:
@@ -227,15 +238,12 @@ class LexiconIndex:
                     found.extend(self._fuzzy_prefix.get(form[:length], ()))
         return found
 
-    def _is_fuzzy(self, term: Term, tk: TokenKeys) -> bool:
-        return term.masked and len(term.words) == 1 and term in self._fuzzy_terms(tk)
-
     def _excluded(self, lexicon: str, tk: TokenKeys) -> bool:
         excluded = self._excludes.get(lexicon)
-        return bool(excluded) and any(
-            f in excluded or any(f.startswith(e[:-1]) for e in excluded if e.endswith("*"))
-            for f in tk.forms
-        )
+        if not excluded:
+            return False
+        words, prefixes = excluded
+        return any(f in words or f.startswith(prefixes) for f in tk.forms)
 
 
 def _match_from(
@@ -244,6 +252,10 @@ def _match_from(
     """Match the phrase starting at token i; return the index of its last token or None."""
     if i >= len(keys) or not keys[i].matches(words[0], langs[i]):
         return None
+    if len(words) > 1 and words[1].kind != "gap":
+        # most phrases fail on their second word: check it before recursing
+        if i + 1 >= len(keys) or not keys[i + 1].matches(words[1], langs[i + 1]):
+            return None
     if i + 1 < len(keys) and len(words) > 1 and keys[i + 1].sentence != keys[i].sentence:
         return None  # a phrase never runs across a sentence boundary
     if len(words) == 1:

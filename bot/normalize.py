@@ -123,6 +123,23 @@ def _variants(word: str) -> tuple[str, ...]:
 
 
 def _make(raw: str, start: int, end: int, sentence: int, *, obfuscated: bool = False) -> Token:
+    forms, masked, handle, hashtag, upper, hidden = _read(raw)
+    return Token(
+        forms=forms,
+        start=start,
+        end=end,
+        sentence=sentence,
+        masked=masked,
+        handle=handle,
+        hashtag=hashtag,
+        upper_initial=upper,
+        obfuscated=obfuscated or hidden,
+    )
+
+
+@lru_cache(maxsize=65536)
+def _read(raw: str) -> tuple[tuple[str, ...], bool, bool, bool, bool, bool]:
+    """A raw word's readings and marks; cached, since drafts repeat their words."""
     handle = raw.startswith("@")
     hashtag = raw.startswith("#")
     body = raw[1:] if (handle or hashtag) else raw
@@ -134,19 +151,9 @@ def _make(raw: str, start: int, end: int, sentence: int, *, obfuscated: bool = F
         folded = folded.replace("*", "")
     if not folded:
         folded = "*"
-    upper = body[:1].isupper()
     variants = _variants(folded)
-    return Token(
-        forms=variants,
-        start=start,
-        end=end,
-        sentence=sentence,
-        masked=masked,
-        handle=handle,
-        hashtag=hashtag,
-        upper_initial=upper,
-        obfuscated=obfuscated or hidden or masked or len(variants) > 1 and variants[-1] != folded,
-    )
+    hidden = hidden or masked or (len(variants) > 1 and variants[-1] != folded)
+    return variants, masked, handle, hashtag, body[:1].isupper(), hidden
 
 
 def tokenize(text: str) -> list[Token]:
