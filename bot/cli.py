@@ -71,6 +71,13 @@ def _parser() -> argparse.ArgumentParser:
     check.add_argument("directory", nargs="?", type=Path)
     check.set_defaults(run=_run_check)
 
+    rules = sub.add_parser("rules", help="show the protocol's rules, with the organisation's name")
+    rules.add_argument("number", nargs="?", type=int, choices=range(1, 16), metavar="N")
+    rules.add_argument("--org", type=Path)
+    rules.add_argument("--lang", choices=("nl", "en"), default="nl")
+    rules.add_argument("--knowledge", type=Path)
+    rules.set_defaults(run=_run_rules)
+
     bench = sub.add_parser("bench", help="measure review speed and knowledge load time")
     bench.add_argument("--org", type=Path)
     bench.add_argument("--knowledge", type=Path)
@@ -227,6 +234,24 @@ def _run_check(args) -> int:
     from bot.knowledge.loader import default_knowledge_dir
 
     return run_check(args.directory or default_knowledge_dir())
+
+
+def _run_rules(args) -> int:
+    loaded = _load(args)
+    if loaded is None:
+        return EXIT_BAD_KNOWLEDGE
+    knowledge, profile = loaded
+    numbers = [args.number] if args.number else sorted(knowledge.rules)
+    for number in numbers:
+        rule = knowledge.rules[number]
+        print(f"{number}. {rule.title.get(args.lang)}")
+        print(f"   {rule.text_for(profile.name, args.lang)}")
+        if args.number:
+            print(f"\n   {rule.explanation.get(args.lang)}")
+            for case_id in rule.cases:
+                case = knowledge.cases[case_id]
+                print(f"   - {case.title.get(args.lang)} ({case.date}; {case.source.title})")
+    return EXIT_OK
 
 
 def _run_bench(args) -> int:

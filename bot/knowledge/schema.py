@@ -97,6 +97,10 @@ class Rule(Strict):
     signals: list[str] = []  # signal ids that belong to this rule
     source: Source
 
+    def text_for(self, organisation: str, lang: str) -> str:
+        """The rule's text with the organisation's name filled in."""
+        return self.text.get(lang).replace("{organisation}", organisation)
+
 
 class RulesFile(Strict):
     rules: list[Rule]
