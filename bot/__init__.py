@@ -1,3 +1,3 @@
-"""protocolbot core: knowledge, review engine, and (later) conversation and store; no platform code."""
+"""protocolbot core: knowledge, review engine, later conversation and store; no platform code."""
 
 __version__ = "0.1.0"

@@ -66,25 +66,38 @@ def run_bench(args) -> int:
         loads.append(time.perf_counter() - t0)
     profile = load_organisation(args.org, strict=False)[0] if args.org else knowledge.organisation
 
-    files = args.files or sorted(Path(__file__).resolve().parents[2].glob("shared/eval/dev-*.jsonl"))
+    files = args.files or sorted(
+        Path(__file__).resolve().parents[2].glob("shared/eval/dev-*.jsonl")
+    )
     drafts: list[tuple[str, str, str]] = []
     for path in files:
         for line in Path(path).read_text(encoding="utf-8").splitlines():
             if line.strip():
                 obj = json.loads(line)
-                drafts.append((obj["text"], obj.get("role") or "employee",
-                               obj.get("platform") or "other"))
+                drafts.append(
+                    (obj["text"], obj.get("role") or "employee", obj.get("platform") or "other")
+                )
 
-    print(f"knowledge load + compile: median {statistics.median(loads) * 1000:.1f} ms "
-          f"(min {min(loads) * 1000:.1f} ms over {len(loads)} loads)")
+    print(
+        f"knowledge load + compile: median {statistics.median(loads) * 1000:.1f} ms "
+        f"(min {min(loads) * 1000:.1f} ms over {len(loads)} loads)"
+    )
     rows = []
     if drafts:
         rows.append((f"dev drafts ({len(drafts)})", _measure(engine, profile, drafts, args.rounds)))
     for length in (280, 1500):
-        rows.append((f"{length}-char post", _measure(
-            engine, profile, [(_draft(length), "employee", "linkedin")], args.rounds * 50)))
+        rows.append(
+            (
+                f"{length}-char post",
+                _measure(
+                    engine, profile, [(_draft(length), "employee", "linkedin")], args.rounds * 50
+                ),
+            )
+        )
     print(f"{'input':<22}{'reviews':>9}{'per s':>10}{'p50 ms':>9}{'p99 ms':>9}{'mean ms':>9}")
     for name, m in rows:
-        print(f"{name:<22}{m['reviews']:>9.0f}{m['per_second']:>10.0f}{m['p50_ms']:>9.2f}"
-              f"{m['p99_ms']:>9.2f}{m['mean_ms']:>9.2f}")
+        print(
+            f"{name:<22}{m['reviews']:>9.0f}{m['per_second']:>10.0f}{m['p50_ms']:>9.2f}"
+            f"{m['p99_ms']:>9.2f}{m['mean_ms']:>9.2f}"
+        )
     return 0

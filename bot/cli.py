@@ -49,13 +49,19 @@ def _parser() -> argparse.ArgumentParser:
     )
     sub = parser.add_subparsers(dest="command")
 
-    review = sub.add_parser("review", help="review a draft (TEXT, or standard input) or a JSONL file")
-    review.add_argument("input", nargs="?", help="the draft text; with --format jsonl a file (- for stdin)")
+    review = sub.add_parser(
+        "review", help="review a draft (TEXT, or standard input) or a JSONL file"
+    )
+    review.add_argument(
+        "input", nargs="?", help="the draft text; with --format jsonl a file (- for stdin)"
+    )
     review.add_argument("--org", type=Path, help="organisation profile (default: the knowledge's)")
     review.add_argument("--role", choices=ROLES, default="employee")
     review.add_argument("--platform", choices=PLATFORMS, default="other")
     review.add_argument("--format", choices=("text", "json", "jsonl"), default="text")
-    review.add_argument("--lang", choices=("nl", "en"), help="answer language (default: the draft's)")
+    review.add_argument(
+        "--lang", choices=("nl", "en"), help="answer language (default: the draft's)"
+    )
     review.add_argument("--knowledge", type=Path, help="knowledge directory")
     review.set_defaults(run=_run_review)
 
@@ -105,8 +111,10 @@ def _load(args) -> tuple[Any, Organisation] | None:
     except KnowledgeInvalid as exc:
         for error in exc.errors:
             print(error, file=sys.stderr)
-        print(f"{len(exc.errors)} problem(s) in the knowledge or profile; nothing reviewed.",
-              file=sys.stderr)
+        print(
+            f"{len(exc.errors)} problem(s) in the knowledge or profile; nothing reviewed.",
+            file=sys.stderr,
+        )
         return None
     except OSError as exc:
         print(f"error: cannot read {exc.filename}: {exc.strerror}", file=sys.stderr)
@@ -146,11 +154,14 @@ def _draft(raw: bytes, where: str) -> Draft:
         raise InputError(f"{where}: draft {draft_id!r}: 'text' is missing or not a string")
     role = obj.get("role") or "employee"
     if role not in ROLES:
-        raise InputError(f"{where}: draft {draft_id!r}: unknown role {role!r}; one of {', '.join(ROLES)}")
+        raise InputError(
+            f"{where}: draft {draft_id!r}: unknown role {role!r}; one of {', '.join(ROLES)}"
+        )
     platform = obj.get("platform") or "other"
     if platform not in PLATFORMS:
         raise InputError(
-            f"{where}: draft {draft_id!r}: unknown platform {platform!r}; one of {', '.join(PLATFORMS)}"
+            f"{where}: draft {draft_id!r}: unknown platform {platform!r}; "
+            f"one of {', '.join(PLATFORMS)}"
         )
     label = {k: obj[k] for k in ("verdict", "rules") if k in obj} or None
     return Draft(str(draft_id), text, role, platform, label)
@@ -175,8 +186,12 @@ def _run_review(args) -> int:
                 print(item, file=sys.stderr)
                 bad += 1
                 continue
-            result = engine.review(item.text, profile=profile, role=item.role, platform=item.platform)
-            print(json.dumps(review_json(result, draft_id=item.id), ensure_ascii=False), flush=False)
+            result = engine.review(
+                item.text, profile=profile, role=item.role, platform=item.platform
+            )
+            print(
+                json.dumps(review_json(result, draft_id=item.id), ensure_ascii=False), flush=False
+            )
         if bad:
             print(f"{bad} line(s) could not be judged; the others were.", file=sys.stderr)
         return EXIT_BAD_INPUT if bad else EXIT_OK

@@ -5,7 +5,9 @@ from __future__ import annotations
 BUILTIN_CONTEXTS: dict[str, str] = {
     "org": "the organisation's name or one of its aliases occurs",
     "org_topic": "a word built on the kind of body the organisation is ('waterschapslasten')",
-    "internal_channel": "the draft is headed as a post on the organisation's own channel ('[Intranet van …]')",
+    "internal_channel": (
+        "the draft is headed as a post on the organisation's own channel ('[Intranet van …]')"
+    ),
     "own_product": "one of the organisation's own products or services is named",
     "client": "a client from the profile is named",
     "partner": "a partner from the profile is named",

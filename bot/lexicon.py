@@ -130,7 +130,7 @@ def _masked_equal(forms: Sequence[str], word: str, *, prefix: bool = False) -> b
 
 
 def _deletions(word: str) -> set[str]:
-    return {word[:k] + word[k + 1:] for k in range(1, len(word))} - {word}
+    return {word[:k] + word[k + 1 :] for k in range(1, len(word))} - {word}
 
 
 def _letters_in_order(letters: Sequence[str], word: str) -> bool:
@@ -252,10 +252,13 @@ def _match_from(
     """Match the phrase starting at token i; return the index of its last token or None."""
     if i >= len(keys) or not keys[i].matches(words[0], langs[i]):
         return None
-    if len(words) > 1 and words[1].kind != "gap":
-        # most phrases fail on their second word: check it before recursing
-        if i + 1 >= len(keys) or not keys[i + 1].matches(words[1], langs[i + 1]):
-            return None
+    # most phrases fail on their second word: check it before recursing
+    if (
+        len(words) > 1
+        and words[1].kind != "gap"
+        and (i + 1 >= len(keys) or not keys[i + 1].matches(words[1], langs[i + 1]))
+    ):
+        return None
     if i + 1 < len(keys) and len(words) > 1 and keys[i + 1].sentence != keys[i].sentence:
         return None  # a phrase never runs across a sentence boundary
     if len(words) == 1:

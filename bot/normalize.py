@@ -21,22 +21,69 @@ _ZERO_WIDTH = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff\u00ad\u180e
 # Look-alike letters from other scripts that obfuscators use instead of Latin ones.
 _CONFUSABLES = str.maketrans(
     {
-        "а": "a", "е": "e", "о": "o", "р": "p", "с": "c", "у": "y", "х": "x", "і": "i",
-        "ј": "j", "ѕ": "s", "ԁ": "d", "һ": "h", "к": "k", "м": "m", "т": "t", "в": "b",
-        "н": "h", "ɡ": "g", "α": "a", "ο": "o", "ν": "v", "ρ": "p", "τ": "t", "κ": "k",
-        "ι": "i", "ε": "e", "υ": "u", "χ": "x", "μ": "m", "ß": "ss", "ø": "o", "æ": "ae",
-        "ł": "l", "đ": "d", "ı": "i",
+        "а": "a",
+        "е": "e",
+        "о": "o",
+        "р": "p",
+        "с": "c",
+        "у": "y",
+        "х": "x",
+        "і": "i",
+        "ј": "j",
+        "ѕ": "s",
+        "ԁ": "d",
+        "һ": "h",
+        "к": "k",
+        "м": "m",
+        "т": "t",
+        "в": "b",
+        "н": "h",
+        "ɡ": "g",
+        "α": "a",
+        "ο": "o",
+        "ν": "v",
+        "ρ": "p",
+        "τ": "t",
+        "κ": "k",
+        "ι": "i",
+        "ε": "e",
+        "υ": "u",
+        "χ": "x",
+        "μ": "m",
+        "ß": "ss",
+        "ø": "o",
+        "æ": "ae",
+        "ł": "l",
+        "đ": "d",
+        "ı": "i",
     }
 )
 
-_LEET = str.maketrans({"@": "a", "4": "a", "3": "e", "1": "i", "!": "i", "|": "l", "0": "o",
-                       "$": "s", "5": "s", "7": "t", "€": "e", "8": "b", "9": "g"})
+_LEET = str.maketrans(
+    {
+        "@": "a",
+        "4": "a",
+        "3": "e",
+        "1": "i",
+        "!": "i",
+        "|": "l",
+        "0": "o",
+        "$": "s",
+        "5": "s",
+        "7": "t",
+        "€": "e",
+        "8": "b",
+        "9": "g",
+    }
+)
 
 # A run of word material: letters, digits, and symbols that obfuscators put inside words.
 _RAW_TOKEN = regex.compile(
     r"[@#]?[\p{L}\p{M}\p{N}@$€*!|'’_\-\u200b-\u200d\u2060\ufeff\u00ad]+|\p{Extended_Pictographic}"
 )
-_SENTENCE_END = regex.compile(r"[.!?\n;:]+")
+# a sentence ends at . ! ? ; : followed by a space or the end, and at every line break
+# ('t.e.r.i.n.g' and 'zuiderveen.nl' are no sentence ends)
+_SENTENCE_END = regex.compile(r"[.!?;:]+(?=\s|$)|\n")
 _EMOJI_GAP = regex.compile(r"(?<=\p{L})[\p{So}\p{Sk}\uFE0F]+(?=\p{L})")
 
 
@@ -173,6 +220,10 @@ def tokenize(text: str) -> list[Token]:
             sentence += 1
         raw = match.group()
         start = match.start()
+        # trailing punctuation ('Hoera!', "zo'n'") is no part of the word's span
+        trimmed = raw.rstrip("'’!|-_")
+        if trimmed and trimmed != raw and any(c.isalnum() or c == "*" for c in trimmed):
+            raw = trimmed
         if len(raw) == 1 and regex.match(r"\p{Extended_Pictographic}", raw):
             tokens.append(Token((raw,), start, match.end(), sentence))  # emoji count as words
             continue
@@ -187,7 +238,7 @@ def tokenize(text: str) -> list[Token]:
                     tokens.append(_make(part, offset, offset + len(part), sentence))
                 offset += len(part) + 1
             continue
-        tokens.append(_make(raw, start, match.end(), sentence))
+        tokens.append(_make(raw, start, start + len(raw), sentence))
     return _join_spaced(tokens, text)
 
 

@@ -22,7 +22,10 @@ _FIELDS = {
 # multi-word name is never one of these ('Woningstichting Veenhof' is 'Veenhof', not the first).
 GENERIC_NAME_WORDS = frozenset(
     """gemeente provincie waterschap stichting vereniging woningstichting woningcorporatie
-    ministerie project programma operatie plan dossier codenaam bedrijf bedrijven groep holding bv nv b v n v de het van der den
+    woonstichting wooncorporatie zorginstelling zorgorganisatie omgevingsdienst veiligheidsregio
+    hoogheemraadschap ggd uwv
+    ministerie project programma operatie plan dossier codenaam bedrijf bedrijven groep holding
+    bv nv b v n v de het van der den
     en the of and transportbedrijf zorggroep ziekenhuis school hogeschool universiteit bank
     trucks logistiek logistics services group company noord zuid oost west nederland holland
     international benelux europe""".split()
@@ -55,7 +58,7 @@ def _short_form(context: str, label: str, own_words: frozenset[str]) -> _Name | 
         return None
     for token in tokens:
         word = token.forms[-1]
-        raw = label[token.start:token.end]
+        raw = label[token.start : token.end]
         if word in GENERIC_NAME_WORDS or not raw[:1].isupper():
             continue
         if len(word) < 3 or not word.isalpha() or word in own_words:
@@ -113,12 +116,9 @@ class ProfileMatcher:
                     if end > len(tokens):
                         continue
                     if any(
-                        name.words[k] not in tokens[i + k].forms
-                        for k in range(1, len(name.words))
+                        name.words[k] not in tokens[i + k].forms for k in range(1, len(name.words))
                     ):
                         continue
-                    if name.proper and not (
-                        token.upper_initial or token.hashtag or token.handle
-                    ):
+                    if name.proper and not (token.upper_initial or token.hashtag or token.handle):
                         continue
                     yield name.context, token.start, tokens[end - 1].end, token.sentence, name.label

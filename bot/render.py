@@ -19,16 +19,26 @@ LIGHTS = {
     },
 }
 WORDS = {
-    "nl": {"rule": "Regel", "words": "Woorden", "tip": "Tip", "case": "Precedent",
-           "doubt": "Twijfel je? Regel 15: vraag je leidinggevende of de afdeling communicatie "
-                    "of integriteit om advies. Uiteindelijk beslis je zelf wat je plaatst.",
-           "empty": "Er staat niets in dit concept.",
-           "truncated": "Alleen het begin van dit lange concept is beoordeeld."},
-    "en": {"rule": "Rule", "words": "Words", "tip": "Tip", "case": "Precedent",
-           "doubt": "In doubt? Rule 15: ask your manager or the communications or integrity "
-                    "contact for advice. In the end what you post is your own decision.",
-           "empty": "This draft is empty.",
-           "truncated": "Only the start of this long draft was reviewed."},
+    "nl": {
+        "rule": "Regel",
+        "words": "Woorden",
+        "tip": "Tip",
+        "case": "Precedent",
+        "doubt": "Twijfel je? Regel 15: vraag je leidinggevende of de afdeling communicatie "
+        "of integriteit om advies. Uiteindelijk beslis je zelf wat je plaatst.",
+        "empty": "Er staat niets in dit concept.",
+        "truncated": "Alleen het begin van dit lange concept is beoordeeld.",
+    },
+    "en": {
+        "rule": "Rule",
+        "words": "Words",
+        "tip": "Tip",
+        "case": "Precedent",
+        "doubt": "In doubt? Rule 15: ask your manager or the communications or integrity "
+        "contact for advice. In the end what you post is your own decision.",
+        "empty": "This draft is empty.",
+        "truncated": "Only the start of this long draft was reviewed.",
+    },
 }
 
 

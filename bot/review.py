@@ -52,8 +52,7 @@ class Engine:
                     terms.append(parse_term(lexicon.id, text, lang, masked=lexicon.masked))
             if lexicon.exclude:
                 excludes[lexicon.id] = frozenset(
-                    fold(w[:-1]) + "*" if w.endswith("*") else fold(w)
-                    for w in lexicon.exclude
+                    fold(w[:-1]) + "*" if w.endswith("*") else fold(w) for w in lexicon.exclude
                 )
         self._index = LexiconIndex(terms, excludes)
         self._masked_lexicons = frozenset(x.id for x in knowledge.lexicons.values() if x.masked)
@@ -170,7 +169,7 @@ def _inside_proper_name(tokens, hit: Hit, named: set[int]) -> bool:
     capitalised word, are a name, not the common word they spell. Capitals at the start of a
     sentence and the profile's own names don't count as such a neighbour."""
     first = tokens[hit.first]
-    span = tokens[hit.first:hit.last + 1]
+    span = tokens[hit.first : hit.last + 1]
     if not all(t.upper_initial and not t.obfuscated for t in span):
         return False
     if _starts_sentence(tokens, hit.first):
@@ -231,8 +230,17 @@ def _builtin_contexts(analysis: Analysis, profile: Organisation, *, role: str) -
 
 
 _NAMED_ELSEWHERE = frozenset(
-    {"org", "client", "partner", "supplier", "competitor", "own_product", "confidential_term",
-     "address", "email"}
+    {
+        "org",
+        "client",
+        "partner",
+        "supplier",
+        "competitor",
+        "own_product",
+        "confidential_term",
+        "address",
+        "email",
+    }
 )
 # after these words a capitalised word is a place, a date or a thing rather than a person
 _PLACE_WORDS = frozenset(
@@ -268,8 +276,12 @@ def _internal_channel(analysis: Analysis) -> None:
 def _named_persons(analysis: Analysis) -> None:
     """A capitalised word inside a sentence (not a place, not a profile name) is likely a name."""
     tokens = analysis.tokens
-    taken = [(o.start, o.end) for key, occs in analysis.occurrences.items()
-             if key in _NAMED_ELSEWHERE for o in occs]
+    taken = [
+        (o.start, o.end)
+        for key, occs in analysis.occurrences.items()
+        if key in _NAMED_ELSEWHERE
+        for o in occs
+    ]
     for i, token in enumerate(tokens):
         if not token.upper_initial or token.handle or token.hashtag or i == 0:
             continue
@@ -282,7 +294,7 @@ def _named_persons(analysis: Analysis) -> None:
             or token.text in EN_WORDS
         ):
             continue
-        raw = analysis.text[token.start:token.end]
+        raw = analysis.text[token.start : token.end]
         if raw.isupper() or not raw.isalpha() or raw == "I" or len(raw) < 3:
             continue
         if any(start <= token.start < end for start, end in taken):
@@ -356,10 +368,8 @@ def _conditions_hold(signal: Signal, analysis: Analysis, sentence: int) -> bool:
     )
 
 
-def _finding(
-    signal: Signal, trigger: Occurrence, text: str, values: dict[str, str]
-) -> Finding:
-    words = text[trigger.start:trigger.end]
+def _finding(signal: Signal, trigger: Occurrence, text: str, values: dict[str, str]) -> Finding:
+    words = text[trigger.start : trigger.end]
     lang = values.get("lang", "nl")
     values = {**values, "trigger": words}
     return Finding(
@@ -393,6 +403,3 @@ def _verdict(findings: list[Finding], language: str, notes: tuple[str, ...]) -> 
         rules.add(15)
     ordered = sorted(findings, key=lambda f: (-VERDICT_ORDER[f.severity], f.start, f.rule))
     return Review(verdict, tuple(sorted(rules)), tuple(ordered), language, notes)  # type: ignore[arg-type]
-
-
-

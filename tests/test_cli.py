@@ -52,7 +52,7 @@ def test_review_text_prints_a_traffic_light_and_rules():
 
 
 def test_review_reads_stdin_and_answers_in_english():
-    out = run("review", stdin="Sharing the slides of today's public webinar, enjoy!".encode())
+    out = run("review", stdin=b"Sharing the slides of today's public webinar, enjoy!")
     assert out.returncode == 0
     assert out.stdout.decode().startswith("🟢 GO")
 
@@ -71,12 +71,22 @@ def test_review_json_for_one_text(profile):
 def test_review_jsonl_follows_the_rubric_contract_and_names_bad_lines(profile, tmp_path):
     drafts = tmp_path / "drafts.jsonl"
     lines = [
-        json.dumps({"id": "a", "text": "Vandaag de open dag van Meerzicht, kom langs!", "role": "communications"}),
+        json.dumps(
+            {
+                "id": "a",
+                "text": "Vandaag de open dag van Meerzicht, kom langs!",
+                "role": "communications",
+            }
+        ),
         "this is not json",
-        json.dumps({"id": "b", "text": "Die idioten van MediSoft hebben ons systeem weer plat gelegd."}),
+        json.dumps(
+            {"id": "b", "text": "Die idioten van MediSoft hebben ons systeem weer plat gelegd."}
+        ),
         json.dumps({"id": "c", "text": "hallo", "role": "ceo"}),
         json.dumps({"id": "d", "text": 42}),
-        json.dumps({"id": "e", "text": "Ik loop morgen de halve marathon!", "platform": "instagram"}),
+        json.dumps(
+            {"id": "e", "text": "Ik loop morgen de halve marathon!", "platform": "instagram"}
+        ),
     ]
     drafts.write_bytes("\n".join(lines).encode() + b"\n" + b'{"id": "f", "text": "caf\xe9"}\n')
     out = run("review", "--org", str(profile), "--format", "jsonl", str(drafts))
@@ -103,9 +113,24 @@ def test_eval_reports_the_rubric_metrics(profile, tmp_path):
         "\n".join(
             json.dumps(x)
             for x in [
-                {"id": "1", "text": "Project Lotus gaat door, zeg het niet door!", "verdict": "stop", "rules": [1, 6]},
-                {"id": "2", "text": "Zondag pannenkoeken met de kids 🥞", "verdict": "go", "rules": []},
-                {"id": "3", "text": "Wat een sukkels bij de receptie.", "verdict": "stop", "rules": [8]},
+                {
+                    "id": "1",
+                    "text": "Project Lotus gaat door, zeg het niet door!",
+                    "verdict": "stop",
+                    "rules": [1, 6],
+                },
+                {
+                    "id": "2",
+                    "text": "Zondag pannenkoeken met de kids 🥞",
+                    "verdict": "go",
+                    "rules": [],
+                },
+                {
+                    "id": "3",
+                    "text": "Wat een sukkels bij de receptie.",
+                    "verdict": "stop",
+                    "rules": [8],
+                },
             ]
         ),
         encoding="utf-8",

@@ -66,8 +66,9 @@ def test_all_golden_examples_pass() -> None:
     engines: list[FakeEngine] = []
     out = io.StringIO()
     assert run_check(MINIMAL, out=out, engine_factory=factory(GOOD, engines)) == 0
-    assert out.getvalue() == ("knowledge OK: 15 rules, 2 cases, 1 signals, 1 lexicons; "
-                              "4 golden examples pass\n")
+    assert out.getvalue() == (
+        "knowledge OK: 15 rules, 2 cases, 1 signals, 1 lexicons; 4 golden examples pass\n"
+    )
     [engine] = engines
     profile = engine.knowledge.organisation
     assert engine.calls == [
@@ -79,7 +80,8 @@ def test_all_golden_examples_pass() -> None:
 
 
 def test_failing_examples_are_reported_at_their_place(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.chdir(MINIMAL.parent)
     cites = {DONT_NL: (8,), DONT_EN: (2,), DO_NL: (8, 15)}
     errors = check_knowledge(Path("minimal"), engine_factory=factory(cites))
@@ -99,8 +101,9 @@ def test_organisation_name_is_filled_in(tmp_path: Path) -> None:
     rules = directory / "rules.yaml"
     rules.write_text(rules.read_text().replace(DONT_EN, "'{organisation} hires idiots.'"))
     engines: list[FakeEngine] = []
-    errors = check_knowledge(directory, engine_factory=factory(
-        {**GOOD, "Voorbeeld B.V. hires idiots.": (8,)}, engines))
+    errors = check_knowledge(
+        directory, engine_factory=factory({**GOOD, "Voorbeeld B.V. hires idiots.": (8,)}, engines)
+    )
     assert errors == []
     assert "Voorbeeld B.V. hires idiots." in [text for text, _ in engines[0].calls]
 
@@ -113,8 +116,9 @@ def test_load_errors_come_first_and_skip_the_examples(tmp_path: Path) -> None:
     out = io.StringIO()
     assert run_check(directory, out=out, engine_factory=factory(GOOD, engines)) == 1
     lines = out.getvalue().splitlines()
-    assert lines[0].endswith("case 'blokker-2012' cites rule 16; rules are 1-15 — cite a rule "
-                             "number from 1 to 15")
+    assert lines[0].endswith(
+        "case 'blokker-2012' cites rule 16; rules are 1-15 — cite a rule number from 1 to 15"
+    )
     assert lines[1] == "1 problem found"
     assert engines == []
 
@@ -135,8 +139,10 @@ def test_engine_that_cannot_be_built_is_reported() -> None:
         raise ValueError("pattern 3 of signal 'x' is bad")
 
     [error] = check_knowledge(MINIMAL, engine_factory=broken)
-    assert error.message == ("the review engine could not be built from this knowledge: "
-                             "ValueError: pattern 3 of signal 'x' is bad")
+    assert error.message == (
+        "the review engine could not be built from this knowledge: "
+        "ValueError: pattern 3 of signal 'x' is bad"
+    )
 
 
 def test_engine_failing_on_an_example_is_reported_and_the_rest_still_run() -> None:
@@ -148,7 +154,8 @@ def test_engine_failing_on_an_example_is_reported_and_the_rest_still_run() -> No
 
     errors = check_knowledge(MINIMAL, engine_factory=lambda k: Flaky(k, GOOD))
     assert [e.message for e in errors] == [
-        "the engine failed on rule 8 'do' example 1 (en): RuntimeError: boom"]
+        "the engine failed on rule 8 'do' example 1 (en): RuntimeError: boom"
+    ]
     assert (errors[0].line, errors[0].col) == (43, 13)
 
 

@@ -26,10 +26,17 @@ BROKEN = sorted(p.name for p in (FIXTURES / "broken").iterdir() if p.is_dir())
 REPO = Path(__file__).resolve().parent.parent
 SHIPPED = REPO / "knowledge"
 EVAL = REPO.parent / "shared" / "eval"
-FUZZ = settings(max_examples=60, deadline=None,
-                suppress_health_check=[HealthCheck.function_scoped_fixture])
-REQUIRED = ("organisation.yaml", "rules.yaml", "cases.yaml", "legal.yaml", "roles.yaml",
-            "tips.yaml")
+FUZZ = settings(
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+REQUIRED = (
+    "organisation.yaml",
+    "rules.yaml",
+    "cases.yaml",
+    "legal.yaml",
+    "roles.yaml",
+    "tips.yaml",
+)
 
 
 def knowledge_set(tmp_path: Path, broken: str | None = None) -> Path:
@@ -131,19 +138,22 @@ def test_signal_files_are_merged(tmp_path: Path) -> None:
     knowledge = load_knowledge(directory)
     assert list(knowledge.lexicons) == ["insults", "cursing"]
     assert [s.id for s in knowledge.signals] == ["insult", "curse"]
-    assert knowledge.positions.find("lexicon", "cursing") == ("signals/more.yaml",
-                                                               ("lexicons", 0))
+    assert knowledge.positions.find("lexicon", "cursing") == ("signals/more.yaml", ("lexicons", 0))
 
 
 # --- broken sets: every problem, at its place, in plain words -----------------------------------
 
 
 @pytest.mark.parametrize("broken", BROKEN)
-def test_broken_set_reports_exactly(broken: str, tmp_path: Path,
-                                    monkeypatch: pytest.MonkeyPatch) -> None:
+def test_broken_set_reports_exactly(
+    broken: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     expected_file = FIXTURES / "broken" / broken / "expected.txt"
-    expected = [line for line in expected_file.read_text(encoding="utf-8").splitlines()
-                if line and not line.startswith("#")]
+    expected = [
+        line
+        for line in expected_file.read_text(encoding="utf-8").splitlines()
+        if line and not line.startswith("#")
+    ]
     knowledge_set(tmp_path, broken)
     monkeypatch.chdir(tmp_path)
     assert load_errors(Path("knowledge")) == expected
@@ -216,16 +226,18 @@ def test_any_file_content_gives_knowledge_or_errors(tmp_path: Path, content: byt
 
 @FUZZ
 @given(data=st.data())
-def test_any_single_character_edit_gives_knowledge_or_errors(tmp_path: Path,
-                                                             data: st.DataObject) -> None:
+def test_any_single_character_edit_gives_knowledge_or_errors(
+    tmp_path: Path, data: st.DataObject
+) -> None:
     directory = tmp_path / "k"
     if not directory.exists():
         shutil.copytree(MINIMAL, directory)
     original = (MINIMAL / "signals" / "base.yaml").read_text(encoding="utf-8")
     at = data.draw(st.integers(0, len(original) - 1))
     char = data.draw(st.sampled_from(list(" \t\n:-[]{}'\"*=#&!%|>x1")))
-    (directory / "signals" / "base.yaml").write_text(original[:at] + char + original[at + 1:],
-                                                     encoding="utf-8")
+    (directory / "signals" / "base.yaml").write_text(
+        original[:at] + char + original[at + 1 :], encoding="utf-8"
+    )
     try:
         load_knowledge(directory)
     except KnowledgeInvalid as exc:
@@ -236,20 +248,30 @@ def test_any_single_character_edit_gives_knowledge_or_errors(tmp_path: Path,
 
 
 def test_error_shows_the_file_relative_to_the_current_directory(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    error = KnowledgeError(str(tmp_path / "knowledge" / "cases.yaml"), 41, 5, "case 'x' cites "
-                           "rule 16; rules are 1-15", "cite a rule number from 1 to 15")
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    error = KnowledgeError(
+        str(tmp_path / "knowledge" / "cases.yaml"),
+        41,
+        5,
+        "case 'x' cites rule 16; rules are 1-15",
+        "cite a rule number from 1 to 15",
+    )
     monkeypatch.chdir(tmp_path)
-    assert str(error) == ("knowledge/cases.yaml:41:5: case 'x' cites rule 16; rules are 1-15 — "
-                          "cite a rule number from 1 to 15")
+    assert str(error) == (
+        "knowledge/cases.yaml:41:5: case 'x' cites rule 16; rules are 1-15 — "
+        "cite a rule number from 1 to 15"
+    )
     monkeypatch.chdir(tmp_path.parent.parent)
     outside = KnowledgeError("/elsewhere/cases.yaml", 1, 2, "m", "h")
     assert str(outside) == "/elsewhere/cases.yaml:1:2: m — h"
 
 
 def test_invalid_lists_every_error_on_its_own_line() -> None:
-    errors = [KnowledgeError("/a.yaml", 1, 1, "one", "fix"), KnowledgeError("/b.yaml", 2, 3,
-                                                                             "two", "fix")]
+    errors = [
+        KnowledgeError("/a.yaml", 1, 1, "one", "fix"),
+        KnowledgeError("/b.yaml", 2, 3, "two", "fix"),
+    ]
     assert str(KnowledgeInvalid(errors)) == "/a.yaml:1:1: one — fix\n/b.yaml:2:3: two — fix"
 
 
@@ -266,11 +288,14 @@ def test_eval_profiles_load(name: str) -> None:
     assert warnings == []
 
 
-def test_profile_unknown_keys_warn_when_not_strict(tmp_path: Path,
-                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+def test_profile_unknown_keys_warn_when_not_strict(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     path = tmp_path / "org.yaml"
-    path.write_text("name: Gemeente X\nsector: public\nwebsite: https://x.example\n"
-                    "aliasses: [X]\n", encoding="utf-8")
+    path.write_text(
+        "name: Gemeente X\nsector: public\nwebsite: https://x.example\naliasses: [X]\n",
+        encoding="utf-8",
+    )
     monkeypatch.chdir(tmp_path)
     organisation, warnings = load_organisation(path, strict=False)
     assert organisation.name == "Gemeente X" and organisation.aliases == []
@@ -309,8 +334,9 @@ def test_default_dir_from_environment(monkeypatch: pytest.MonkeyPatch, tmp_path:
     assert default_knowledge_dir() == tmp_path
 
 
-def test_default_dir_repository_then_package(monkeypatch: pytest.MonkeyPatch,
-                                             tmp_path: Path) -> None:
+def test_default_dir_repository_then_package(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
     monkeypatch.delenv("PROTOCOLBOT_KNOWLEDGE", raising=False)
     package = tmp_path / "site" / "bot"
     package.mkdir(parents=True)
@@ -333,8 +359,10 @@ def test_default_dir_in_this_repository(monkeypatch: pytest.MonkeyPatch) -> None
 def test_shipped_knowledge_loads_cleanly() -> None:
     missing = [name for name in REQUIRED if not (SHIPPED / name).is_file()]
     if missing or not list((SHIPPED / "signals").glob("*.yaml")):
-        pytest.skip(f"the shipped knowledge is not complete yet (missing: "
-                    f"{', '.join(missing) or 'signals/*.yaml'})")
+        pytest.skip(
+            f"the shipped knowledge is not complete yet (missing: "
+            f"{', '.join(missing) or 'signals/*.yaml'})"
+        )
     try:
         knowledge = load_knowledge(SHIPPED)
     except KnowledgeInvalid as exc:

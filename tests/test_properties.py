@@ -8,9 +8,37 @@ from hypothesis import strategies as st
 from bot.normalize import tokenize
 
 WORDS = st.sampled_from(
-    ["kut", "k@nker", "k u t", "f***", "Project", "Zuurdesem", "niet", "'", '"', "📸", "🤬", "-",
-     "06-12345678", "111222333", "NL91ABNA0417164300", "Dorpsstraat 12", "@handle", "#tag",
-     "\u200b", "іdіоt", "...", "\n", "ik", "hoop", "dat", "ze", "doodgaan", "...", "op persoonlijke titel"]
+    [
+        "kut",
+        "k@nker",
+        "k u t",
+        "f***",
+        "Project",
+        "Zuurdesem",
+        "niet",
+        "'",
+        '"',
+        "📸",
+        "🤬",
+        "-",
+        "06-12345678",
+        "111222333",
+        "NL91ABNA0417164300",
+        "Dorpsstraat 12",
+        "@handle",
+        "#tag",
+        "\u200b",
+        "іdіоt",
+        "...",
+        "\n",
+        "ik",
+        "hoop",
+        "dat",
+        "ze",
+        "doodgaan",
+        "...",
+        "op persoonlijke titel",
+    ]
 )
 DRAFTS = st.one_of(
     st.text(max_size=400),
@@ -21,7 +49,9 @@ ROLES = st.sampled_from(["employee", "manager", "communications", "policy_adviso
 PLATFORMS = st.sampled_from(["x", "linkedin", "facebook", "instagram", "tiktok", "blog", "other"])
 
 
-@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 @given(text=DRAFTS, role=ROLES, platform=PLATFORMS)
 def test_review_never_raises_and_spans_lie_inside_the_text(engine, bakery, text, role, platform):
     result = engine.review(text, profile=bakery, role=role, platform=platform)
@@ -30,7 +60,7 @@ def test_review_never_raises_and_spans_lie_inside_the_text(engine, bakery, text,
     assert (result.verdict == "go") == (15 not in result.rules)
     for finding in result.findings:
         assert 0 <= finding.start < finding.end <= len(text)
-        assert text[finding.start:finding.end] == finding.trigger
+        assert text[finding.start : finding.end] == finding.trigger
 
 
 @settings(max_examples=300, deadline=None)

@@ -26,7 +26,9 @@ def test_empty_or_emoji_only_drafts_are_go(engine, bakery, text):
 
 
 def test_private_life_is_go(engine, bakery):
-    result = review(engine, "Eindelijk mijn rijbewijs gehaald! Zaterdag eerste rit naar zee 🚗🌊", bakery)
+    result = review(
+        engine, "Eindelijk mijn rijbewijs gehaald! Zaterdag eerste rit naar zee 🚗🌊", bakery
+    )
     assert result.verdict == "go"
 
 
@@ -107,7 +109,11 @@ def test_negation_and_counter_speech_are_not_stop(engine, bakery, text):
 
 
 def test_wishing_harm_is_stop(engine, water_board):
-    result = review(engine, "Die demonstranten op de dijk mogen van mij allemaal verzuipen, hoop dat ze doodgaan.", water_board)
+    result = review(
+        engine,
+        "Die demonstranten op de dijk mogen van mij allemaal verzuipen, hoop dat ze doodgaan.",
+        water_board,
+    )
     assert result.verdict == "stop"
     assert 8 in result.rules
 
@@ -116,14 +122,19 @@ def test_wishing_harm_is_stop(engine, water_board):
 
 
 def test_confidential_term_from_the_profile_is_stop(engine, water_board):
-    result = review(engine, "Spannend: volgende maand start Operatie Kievit eindelijk! 🤫", water_board)
+    result = review(
+        engine, "Spannend: volgende maand start Operatie Kievit eindelijk! 🤫", water_board
+    )
     assert result.verdict == "stop"
     assert {1, 6} <= set(result.rules)
     assert "Operatie Kievit" in triggers(result, 6)
 
 
 def test_the_same_words_are_harmless_for_another_organisation(engine, bakery):
-    assert review(engine, "Spannend: volgende maand start Operatie Kievit eindelijk!", bakery).verdict == "go"
+    assert (
+        review(engine, "Spannend: volgende maand start Operatie Kievit eindelijk!", bakery).verdict
+        == "go"
+    )
 
 
 def test_harmful_news_about_a_named_client_is_stop(engine, bakery):
@@ -134,13 +145,18 @@ def test_harmful_news_about_a_named_client_is_stop(engine, bakery):
 
 
 def test_neutral_public_news_about_a_client_is_go(engine, bakery):
-    text = "Mooi nieuws: Albert Heijn opent in maart een nieuwe winkel in Zwolle. https://ah.nl/nieuws"
+    text = (
+        "Mooi nieuws: Albert Heijn opent in maart een nieuwe winkel in Zwolle. https://ah.nl/nieuws"
+    )
     assert review(engine, text, bakery).verdict == "go"
 
 
 def test_one_word_client_names_must_be_written_as_names(engine):
     profile = Organisation(name="Fietsfabriek Trap", sector="private", clients=["Plus"])
-    assert review(engine, "Dat is een plus van het nieuwe rooster, chaos voorbij.", profile).verdict == "go"
+    assert (
+        review(engine, "Dat is een plus van het nieuwe rooster, chaos voorbij.", profile).verdict
+        == "go"
+    )
 
 
 def test_promotion_without_disclosure_is_caution_12(engine, bakery):
@@ -151,7 +167,9 @@ def test_promotion_without_disclosure_is_caution_12(engine, bakery):
 
 
 def test_promotion_with_disclosure_is_go(engine, bakery):
-    text = "Trots op mijn team bij Bakkerij Korenaar: ons nieuwe speltbrood is er. Echt een aanrader!"
+    text = (
+        "Trots op mijn team bij Bakkerij Korenaar: ons nieuwe speltbrood is er. Echt een aanrader!"
+    )
     assert review(engine, text, bakery).verdict == "go"
 
 
@@ -212,6 +230,6 @@ def test_every_finding_names_its_words_and_span(engine, bakery):
     result = review(engine, text, bakery)
     assert result.findings
     for finding in result.findings:
-        assert text[finding.start:finding.end] == finding.trigger
+        assert text[finding.start : finding.end] == finding.trigger
         assert finding.trigger.strip()
         assert finding.explanation and finding.suggestion

@@ -31,8 +31,9 @@ def default_engine_factory(knowledge: Knowledge) -> Any:
     return Engine(knowledge)
 
 
-def check(directory: Path | str | None = None, *,
-          engine_factory: EngineFactory | None = None) -> CheckResult:
+def check(
+    directory: Path | str | None = None, *, engine_factory: EngineFactory | None = None
+) -> CheckResult:
     """Load the knowledge and, when it loads, run its golden examples."""
     result = CheckResult()
     try:
@@ -45,17 +46,28 @@ def check(directory: Path | str | None = None, *,
     try:
         engine = (engine_factory or default_engine_factory)(knowledge)
     except ImportError as exc:
-        result.errors.append(KnowledgeError(
-            rules_file, 1, 1,
-            f"the review engine (bot.review) is not available, so the golden examples were not "
-            f"checked: {exc}", "finish bot/review.py (class Engine), then run the check again"))
+        result.errors.append(
+            KnowledgeError(
+                rules_file,
+                1,
+                1,
+                f"the review engine (bot.review) is not available, so the golden examples were not "
+                f"checked: {exc}",
+                "finish bot/review.py (class Engine), then run the check again",
+            )
+        )
         return result
     except Exception as exc:  # a broken engine build is reported, not raised, by a checker
-        result.errors.append(KnowledgeError(
-            rules_file, 1, 1,
-            f"the review engine could not be built from this knowledge: "
-            f"{type(exc).__name__}: {exc}",
-            "fix what the message names, or report it as a bug in the engine"))
+        result.errors.append(
+            KnowledgeError(
+                rules_file,
+                1,
+                1,
+                f"the review engine could not be built from this knowledge: "
+                f"{type(exc).__name__}: {exc}",
+                "fix what the message names, or report it as a bug in the engine",
+            )
+        )
         return result
     errors, result.golden_passed = golden_errors(knowledge, engine)
     result.errors += errors
@@ -77,13 +89,19 @@ def golden_errors(knowledge: Knowledge, engine: Any) -> tuple[list[KnowledgeErro
                     line, col = knowledge.positions.of(file_name, (*path, kind, j, language))
                     what = f"rule {number} '{kind}' example {j + 1} ({language})"
                     try:
-                        review = engine.review(text, profile=profile, role=example.role,
-                                               platform=example.platform)
+                        review = engine.review(
+                            text, profile=profile, role=example.role, platform=example.platform
+                        )
                     except Exception as exc:  # report, and go on with the other examples
-                        errors.append(KnowledgeError(
-                            file, line, col,
-                            f"the engine failed on {what}: {type(exc).__name__}: {exc}",
-                            "this is a bug in the engine or in the signals it uses"))
+                        errors.append(
+                            KnowledgeError(
+                                file,
+                                line,
+                                col,
+                                f"the engine failed on {what}: {type(exc).__name__}: {exc}",
+                                "this is a bug in the engine or in the signals it uses",
+                            )
+                        )
                         continue
                     cited = tuple(review.rules)
                     flagged = number in cited
@@ -92,25 +110,37 @@ def golden_errors(knowledge: Knowledge, engine: Any) -> tuple[list[KnowledgeErro
                         continue
                     state = "is flagged" if flagged else "is not flagged"
                     listed = ", ".join(str(n) for n in cited)
-                    errors.append(KnowledgeError(
-                        file, line, col,
-                        f"{what} {state} for rule {number} (engine cited [{listed}])",
-                        "adjust the example or the signals for this rule"))
+                    errors.append(
+                        KnowledgeError(
+                            file,
+                            line,
+                            col,
+                            f"{what} {state} for rule {number} (engine cited [{listed}])",
+                            "adjust the example or the signals for this rule",
+                        )
+                    )
     return errors, passed
 
 
-def check_knowledge(directory: Path | str | None = None, *,
-                    engine_factory: EngineFactory | None = None) -> list[KnowledgeError]:
+def check_knowledge(
+    directory: Path | str | None = None, *, engine_factory: EngineFactory | None = None
+) -> list[KnowledgeError]:
     """All load errors; when the files load, also the golden examples that fail."""
     return check(directory, engine_factory=engine_factory).errors
 
 
-def run_check(directory: Path | str | None = None, *, out: TextIO | None = None,
-              engine_factory: EngineFactory | None = None) -> int:
+def run_check(
+    directory: Path | str | None = None,
+    *,
+    out: TextIO | None = None,
+    engine_factory: EngineFactory | None = None,
+) -> int:
     """Print every problem and a summary line; 0 when all is well, 1 otherwise."""
     out = out if out is not None else sys.stdout
-    result = check(directory if directory is not None else default_knowledge_dir(),
-                   engine_factory=engine_factory)
+    result = check(
+        directory if directory is not None else default_knowledge_dir(),
+        engine_factory=engine_factory,
+    )
     for error in result.errors:
         print(error, file=out)
     if result.errors:
@@ -119,6 +149,9 @@ def run_check(directory: Path | str | None = None, *, out: TextIO | None = None,
         return 1
     k = result.knowledge
     assert k is not None
-    print(f"knowledge OK: {len(k.rules)} rules, {len(k.cases)} cases, {len(k.signals)} signals, "
-          f"{len(k.lexicons)} lexicons; {result.golden_passed} golden examples pass", file=out)
+    print(
+        f"knowledge OK: {len(k.rules)} rules, {len(k.cases)} cases, {len(k.signals)} signals, "
+        f"{len(k.lexicons)} lexicons; {result.golden_passed} golden examples pass",
+        file=out,
+    )
     return 0

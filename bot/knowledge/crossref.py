@@ -82,8 +82,14 @@ class Collected:
 
 def check_references(found: Collected) -> list[KnowledgeError]:
     errors: list[KnowledgeError] = []
-    for keys in (("cases",), ("legal",), ("roles",), ("tips", "playbook"), ("lexicons",),
-                 ("signals",)):
+    for keys in (
+        ("cases",),
+        ("legal",),
+        ("roles",),
+        ("tips", "playbook"),
+        ("lexicons",),
+        ("signals",),
+    ):
         errors += _unique_ids(item for key in keys for item in found.items.get(key, []))
     errors += _rule_numbers(found)
     for key in ("cases", "legal", "roles", "tips"):
@@ -93,10 +99,17 @@ def check_references(found: Collected) -> list[KnowledgeError]:
     signals = found.ids("signals")
     lexicons = found.ids("lexicons")
     for item in found.items.get("rules", []):
-        errors += _references(item, "cases", cases, "case", "is not in cases.yaml",
-                              "add the case to cases.yaml")
-        errors += _references(item, "signals", signals, "signal", "is not defined in signals/",
-                              "define the signal in a file in signals/")
+        errors += _references(
+            item, "cases", cases, "case", "is not in cases.yaml", "add the case to cases.yaml"
+        )
+        errors += _references(
+            item,
+            "signals",
+            signals,
+            "signal",
+            "is not defined in signals/",
+            "define the signal in a file in signals/",
+        )
     for item in found.items.get("signals", []):
         errors += _cited_rules(item, "also", "also cites")
         errors += _signal(item, cases, lexicons)
@@ -125,8 +138,9 @@ def _unique_ids(items: Iterable[Item]) -> list[KnowledgeError]:
             message = f"{item.label} is defined twice (first at {_ref(first, item)})"
         else:
             message = f"{item.label} has the same id as {first.label} ({_ref(first, item)})"
-        errors.append(item.error(("id",), message,
-                                 f"give each {item.kind} its own id, or merge the two"))
+        errors.append(
+            item.error(("id",), message, f"give each {item.kind} its own id, or merge the two")
+        )
     return errors
 
 
@@ -139,78 +153,119 @@ def _rule_numbers(found: Collected) -> list[KnowledgeError]:
             continue
         first = seen.setdefault(number, item)
         if first is not item:
-            errors.append(item.error(
-                ("number",), f"rule {number} is defined twice (first at {_ref(first, item)})",
-                "each rule number from 1 to 15 appears once: renumber one of them or merge them",
-            ))
+            errors.append(
+                item.error(
+                    ("number",),
+                    f"rule {number} is defined twice (first at {_ref(first, item)})",
+                    "each rule number from 1 to 15 appears once: renumber one of them or merge"
+                    " them",
+                )
+            )
     rules_file = found.sources.get("rules")
     if "rules" in found.complete and rules_file is not None:
         for number in RULE_NUMBERS:
             if number not in seen:
-                errors.append(rules_file.error(
-                    ("rules",), f"rule {number} is missing; the protocol has rules 1-15",
-                    f"add a rule with 'number: {number}'", at="key",
-                ))
+                errors.append(
+                    rules_file.error(
+                        ("rules",),
+                        f"rule {number} is missing; the protocol has rules 1-15",
+                        f"add a rule with 'number: {number}'",
+                        at="key",
+                    )
+                )
     return errors
 
 
 def _cited_rules(item: Item, key: str, verb: str) -> list[KnowledgeError]:
     return [
-        item.error((key, j), f"{item.label} {verb} rule {number}; rules are 1-15",
-                   "cite a rule number from 1 to 15")
+        item.error(
+            (key, j),
+            f"{item.label} {verb} rule {number}; rules are 1-15",
+            "cite a rule number from 1 to 15",
+        )
         for j, number in item.entries(key, int)
         if number not in RULE_NUMBERS
     ]
 
 
-def _references(item: Item, key: str, known: set[str] | None, noun: str, missing: str,
-                fix: str) -> list[KnowledgeError]:
+def _references(
+    item: Item, key: str, known: set[str] | None, noun: str, missing: str, fix: str
+) -> list[KnowledgeError]:
     if known is None:
         return []
     return [
-        _dangling(item, (key, j), f"{item.label} names {noun} '{name}', which {missing}",
-                  name, known, f"{fix}, or remove it here")
+        _dangling(
+            item,
+            (key, j),
+            f"{item.label} names {noun} '{name}', which {missing}",
+            name,
+            known,
+            f"{fix}, or remove it here",
+        )
         for j, name in item.entries(key, str)
         if name not in known
     ]
 
 
-def _dangling(item: Item, sub: tuple[Any, ...], message: str, name: str, known: Iterable[str],
-              fix: str) -> KnowledgeError:
+def _dangling(
+    item: Item, sub: tuple[Any, ...], message: str, name: str, known: Iterable[str], fix: str
+) -> KnowledgeError:
     guess = did_you_mean(name, set(known))
     hint = f"did you mean '{guess}'? Otherwise {fix}" if guess else fix
     return item.error(sub, message, hint)
 
 
-def _signal(item: Item, cases: set[str] | None, lexicons: set[str] | None
-            ) -> list[KnowledgeError]:
+def _signal(item: Item, cases: set[str] | None, lexicons: set[str] | None) -> list[KnowledgeError]:
     errors = []
     if not isinstance(item.raw, dict):
         return errors
     case = item.get("case", str)
     if cases is not None and case is not None and case not in cases:
-        errors.append(_dangling(item, ("case",),
-                                f"{item.label} names case '{case}', which is not in cases.yaml",
-                                case, cases, "add the case to cases.yaml, or remove it here"))
+        errors.append(
+            _dangling(
+                item,
+                ("case",),
+                f"{item.label} names case '{case}', which is not in cases.yaml",
+                case,
+                cases,
+                "add the case to cases.yaml, or remove it here",
+            )
+        )
     if not any(item.raw.get(key) for key in ("lexicons", "patterns", "on")):
-        errors.append(item.error((), f"{item.label} has no 'lexicons', 'patterns' or 'on', so "
-                                 "it can never fire",
-                                 "add 'lexicons:', 'patterns:' or 'on:' (a built-in context)"))
+        errors.append(
+            item.error(
+                (),
+                f"{item.label} has no 'lexicons', 'patterns' or 'on', so it can never fire",
+                "add 'lexicons:', 'patterns:' or 'on:' (a built-in context)",
+            )
+        )
     if lexicons is None:
         return errors
     for j, name in item.entries("lexicons", str):
         if name not in lexicons:
-            errors.append(_dangling(
-                item, ("lexicons", j),
-                f"{item.label} uses lexicon '{name}', which is not defined in signals/",
-                name, lexicons, "define the lexicon in a file in signals/, or remove it here"))
+            errors.append(
+                _dangling(
+                    item,
+                    ("lexicons", j),
+                    f"{item.label} uses lexicon '{name}', which is not defined in signals/",
+                    name,
+                    lexicons,
+                    "define the lexicon in a file in signals/, or remove it here",
+                )
+            )
     contexts = lexicons | set(BUILTIN_CONTEXTS)
     for key in ("on", "requires", "requires_any", "unless"):
         for j, name in item.entries(key, str):
             if name not in contexts:
-                errors.append(_dangling(
-                    item, (key, j),
-                    f"{item.label}: '{key}' names '{name}', which is neither a lexicon nor a "
-                    "built-in context", name, contexts,
-                    "use a lexicon id or one of the built-in contexts in bot/contexts.py"))
+                errors.append(
+                    _dangling(
+                        item,
+                        (key, j),
+                        f"{item.label}: '{key}' names '{name}', which is neither a lexicon nor a "
+                        "built-in context",
+                        name,
+                        contexts,
+                        "use a lexicon id or one of the built-in contexts in bot/contexts.py",
+                    )
+                )
     return errors

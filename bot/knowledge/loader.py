@@ -88,8 +88,9 @@ class Positions:
     def path(self, file_name: str) -> Path:
         return self._files[file_name].path
 
-    def of(self, file_name: str, path: tuple[Any, ...] = (), *, key: bool = False
-           ) -> tuple[int, int]:
+    def of(
+        self, file_name: str, path: tuple[Any, ...] = (), *, key: bool = False
+    ) -> tuple[int, int]:
         """1-based (line, col) of the value at `path` (of its key with key=True).
 
         A path that leads nowhere gives the deepest node on the way; an unknown file a KeyError.
@@ -160,8 +161,9 @@ def load_knowledge(directory: Path | str | None = None) -> Knowledge:
     return _assemble(root, organisation, models, files)
 
 
-def load_organisation(path: Path | str, *, strict: bool = True
-                      ) -> tuple[Organisation, list[KnowledgeError]]:
+def load_organisation(
+    path: Path | str, *, strict: bool = True
+) -> tuple[Organisation, list[KnowledgeError]]:
     """Load one organisation profile; with strict=False unknown top-level keys only warn."""
     path = Path(path)
     yf = read_yaml(path, path.name)
@@ -175,10 +177,15 @@ def load_organisation(path: Path | str, *, strict: bool = True
             allowed = list(Organisation.model_fields)
             for key in [k for k in data if k not in allowed]:
                 guess = did_you_mean(key, allowed)
-                warnings.append(yf.error(
-                    (key,), f"unknown key '{key}' is ignored",
-                    (f"did you mean '{guess}'? " if guess else "")
-                    + f"Allowed keys: {', '.join(allowed)}", at="key"))
+                warnings.append(
+                    yf.error(
+                        (key,),
+                        f"unknown key '{key}' is ignored",
+                        (f"did you mean '{guess}'? " if guess else "")
+                        + f"Allowed keys: {', '.join(allowed)}",
+                        at="key",
+                    )
+                )
             data = {k: v for k, v in data.items() if k in allowed}
         organisation, problems = validate_model(yf, Organisation, data)
         errors += problems
@@ -193,14 +200,20 @@ def duplicate_key_errors(yf: YamlFile) -> list[KnowledgeError]:
         prefix = where(yf.data, dup.mapping)
         message = f"duplicate key '{dup.key}' (first at line {dup.first_line})"
         mark = dup.node.start_mark
-        errors.append(yf.error_at(mark.line + 1, mark.column + 1,
-                                  f"{prefix}: {message}" if prefix else message,
-                                  "remove one of the two; only the first one is used"))
+        errors.append(
+            yf.error_at(
+                mark.line + 1,
+                mark.column + 1,
+                f"{prefix}: {message}" if prefix else message,
+                "remove one of the two; only the first one is used",
+            )
+        )
     return errors
 
 
-def validate_model(yf: YamlFile, model: type[BaseModel], data: Any
-                   ) -> tuple[Any, list[KnowledgeError]]:
+def validate_model(
+    yf: YamlFile, model: type[BaseModel], data: Any
+) -> tuple[Any, list[KnowledgeError]]:
     """Validate a whole file against one model (organisation.yaml)."""
     if not isinstance(data, dict):
         return None, [_not_a_mapping(yf, model, data)]
@@ -210,27 +223,33 @@ def validate_model(yf: YamlFile, model: type[BaseModel], data: Any
         return None, schema_errors(yf, model, (), exc.errors())
 
 
-def validate_lists(yf: YamlFile, file_model: type[BaseModel]
-                   ) -> tuple[dict[str, list[Item]], list[KnowledgeError]]:
+def validate_lists(
+    yf: YamlFile, file_model: type[BaseModel]
+) -> tuple[dict[str, list[Item]], list[KnowledgeError]]:
     """Validate a file of lists entry by entry, so each valid entry is kept for later checks."""
     data = yf.data
     if not isinstance(data, dict):
         return {}, [_not_a_mapping(yf, file_model, data)]
-    errors = [schema_error(yf, file_model, (), {"type": "extra_forbidden", "loc": (key,)})
-              for key in data if key not in file_model.model_fields]
+    errors = [
+        schema_error(yf, file_model, (), {"type": "extra_forbidden", "loc": (key,)})
+        for key in data
+        if key not in file_model.model_fields
+    ]
     items: dict[str, list[Item]] = {}
     for key, field in file_model.model_fields.items():
         if key not in data:
             if field.is_required():
-                errors.append(schema_error(yf, file_model, (), {"type": "missing",
-                                                                "loc": (key,)}))
+                errors.append(schema_error(yf, file_model, (), {"type": "missing", "loc": (key,)}))
             else:
                 items[key] = []
             continue
         entries = data[key]
         if not isinstance(entries, list):
-            errors.append(schema_error(yf, file_model, (), {"type": "list_type", "loc": (key,),
-                                                            "input": entries}))
+            errors.append(
+                schema_error(
+                    yf, file_model, (), {"type": "list_type", "loc": (key,), "input": entries}
+                )
+            )
             continue
         item_model = get_args(field.annotation)[0]
         items[key] = []
@@ -249,16 +268,23 @@ def _not_a_mapping(yf: YamlFile, model: type[BaseModel], data: Any) -> Knowledge
     keys = " and ".join(required)
     if data is None:
         return yf.error_at(1, 1, f"{yf.name} is empty", f"it should hold {keys}")
-    return yf.error((), f"{yf.name} holds {describe(data)}, but it should hold {keys}",
-                    f"put {keys} at the start of a line and indent the entries below it")
+    return yf.error(
+        (),
+        f"{yf.name} holds {describe(data)}, but it should hold {keys}",
+        f"put {keys} at the start of a line and indent the entries below it",
+    )
 
 
 def _read_directory(root: Path) -> tuple[dict[str, YamlFile], list[KnowledgeError]]:
     errors: list[KnowledgeError] = []
     if not root.is_dir():
-        error = KnowledgeError(str(root), 1, 1, "the knowledge directory does not exist",
-                               "pass the directory that holds rules.yaml, or set "
-                               "PROTOCOLBOT_KNOWLEDGE")
+        error = KnowledgeError(
+            str(root),
+            1,
+            1,
+            "the knowledge directory does not exist",
+            "pass the directory that holds rules.yaml, or set PROTOCOLBOT_KNOWLEDGE",
+        )
         raise KnowledgeInvalid([error])
     files: dict[str, YamlFile] = {}
     for name in ("organisation.yaml", *LIST_FILES):
@@ -266,21 +292,34 @@ def _read_directory(root: Path) -> tuple[dict[str, YamlFile], list[KnowledgeErro
         if path.is_file():
             files[name] = read_yaml(path, name)
         else:
-            errors.append(KnowledgeError(str(path), 1, 1, f"{name} is missing",
-                                         _CREATE_HINTS[name]))
+            errors.append(
+                KnowledgeError(str(path), 1, 1, f"{name} is missing", _CREATE_HINTS[name])
+            )
     signals = root / SIGNALS_DIR
     names = sorted(p.name for p in signals.iterdir()) if signals.is_dir() else []
     for name in names:
         if name.endswith(".yml"):
-            errors.append(KnowledgeError(str(signals / name), 1, 1,
-                                         f"{SIGNALS_DIR}/{name} is not read: signal files end "
-                                         "in .yaml", f"rename it to {name[:-4]}.yaml"))
+            errors.append(
+                KnowledgeError(
+                    str(signals / name),
+                    1,
+                    1,
+                    f"{SIGNALS_DIR}/{name} is not read: signal files end in .yaml",
+                    f"rename it to {name[:-4]}.yaml",
+                )
+            )
         elif name.endswith(".yaml"):
             files[f"{SIGNALS_DIR}/{name}"] = read_yaml(signals / name, f"{SIGNALS_DIR}/{name}")
     if not any(n.endswith(".yaml") for n in names):
-        errors.append(KnowledgeError(str(signals), 1, 1, f"{SIGNALS_DIR}/ holds no .yaml files",
-                                     f"add a file such as {SIGNALS_DIR}/base.yaml with "
-                                     "'lexicons:' and 'signals:'"))
+        errors.append(
+            KnowledgeError(
+                str(signals),
+                1,
+                1,
+                f"{SIGNALS_DIR}/ holds no .yaml files",
+                f"add a file such as {SIGNALS_DIR}/base.yaml with 'lexicons:' and 'signals:'",
+            )
+        )
     return files, errors
 
 
@@ -298,8 +337,9 @@ def _sorted(errors: list[KnowledgeError], files: dict[str, YamlFile]) -> list[Kn
     return sorted(unique, key=lambda e: (order.get(e.file, -1), e.file, e.line, e.col))
 
 
-def _assemble(root: Path, organisation: Organisation, models: dict[str, list[Any]],
-              files: dict[str, YamlFile]) -> Knowledge:
+def _assemble(
+    root: Path, organisation: Organisation, models: dict[str, list[Any]], files: dict[str, YamlFile]
+) -> Knowledge:
     digest = hashlib.sha256()
     for name in sorted(files):
         digest.update(name.encode() + b"\0" + files[name].raw + b"\0")

@@ -36,17 +36,22 @@ def check_patterns(item: Item) -> list[KnowledgeError]:
             path = (*item.path, "patterns", j)
             where = f" at position {exc.pos + 1} of the pattern" if exc.pos is not None else ""
             line, col = _pattern_position(item, path, pattern, exc.pos)
-            errors.append(item.file.error_at(
-                line, col,
-                f"{item.label}: pattern {j + 1} does not compile: {exc.msg}{where}",
-                "fix the regular expression (Python 'regex' syntax, matched case-insensitively);"
-                " put it in single quotes so backslashes stay as written",
-            ))
+            errors.append(
+                item.file.error_at(
+                    line,
+                    col,
+                    f"{item.label}: pattern {j + 1} does not compile: {exc.msg}{where}",
+                    "fix the regular expression (Python 'regex' syntax, matched"
+                    " case-insensitively);"
+                    " put it in single quotes so backslashes stay as written",
+                )
+            )
     return errors
 
 
-def _pattern_position(item: Item, path: tuple[Any, ...], pattern: str,
-                      pos: int | None) -> tuple[int, int]:
+def _pattern_position(
+    item: Item, path: tuple[Any, ...], pattern: str, pos: int | None
+) -> tuple[int, int]:
     """The column of the error inside the pattern, when the source text shows it unescaped."""
     node = item.file.node(path)
     if not isinstance(node, ScalarNode):
@@ -56,7 +61,7 @@ def _pattern_position(item: Item, path: tuple[Any, ...], pattern: str,
     if pos is not None and node.style in (None, "'", '"'):
         lines = item.file.text.splitlines()
         text = lines[mark.line] if mark.line < len(lines) else ""
-        if text[start:start + pos] == pattern[:pos]:
+        if text[start : start + pos] == pattern[:pos]:
             return mark.line + 1, start + pos + 1
     return mark.line + 1, mark.column + 1
 
@@ -73,30 +78,42 @@ def term_problem(term: str) -> tuple[str, str] | None:
             continue
         exact, prefix = word.startswith("="), word.endswith("*")
         suffix = word.startswith("*") and not prefix
-        core = word[1 if (exact or suffix) else 0:len(word) - (1 if prefix else 0)]
+        core = word[1 if (exact or suffix) else 0 : len(word) - (1 if prefix else 0)]
         if not core or (prefix and word.startswith("*")):
-            return (f"holds {word!r}, which would match too many words",
-                    "attach '*' to one end of a word: 'kanker*' (starts with) or '*vergadering'"
-                    " (ends with); '=' to its start ('=zak')")
+            return (
+                f"holds {word!r}, which would match too many words",
+                "attach '*' to one end of a word: 'kanker*' (starts with) or '*vergadering'"
+                " (ends with); '=' to its start ('=zak')",
+            )
         if exact and prefix:
-            return (f"holds {word!r}, which is both exact ('=') and a prefix ('*')",
-                    "choose one: '=word' matches only the word itself, 'word*' every longer word")
+            return (
+                f"holds {word!r}, which is both exact ('=') and a prefix ('*')",
+                "choose one: '=word' matches only the word itself, 'word*' every longer word",
+            )
         if "*" in core:
-            return (f"holds {word!r}: '*' may only start or end a word",
-                    "move '*' to the start or the end of the word, or split the word")
+            return (
+                f"holds {word!r}: '*' may only start or end a word",
+                "move '*' to the start or the end of the word, or split the word",
+            )
         if suffix and len(core) < 4:
-            return (f"holds {word!r}: a word end shorter than 4 letters matches too much",
-                    "write a longer word end, or the whole word")
+            return (
+                f"holds {word!r}: a word end shorter than 4 letters matches too much",
+                "write a longer word end, or the whole word",
+            )
         if "=" in core:
             return (f"holds {word!r}: '=' may only start a word", "move '=' to the start")
         if "-" in core.strip("-"):
-            return (f"holds {word!r}, but drafts are split into words at '-'",
-                    f"write the parts as separate words: {' '.join(core.split('-'))!r} also "
-                    f"matches {core!r}")
+            return (
+                f"holds {word!r}, but drafts are split into words at '-'",
+                f"write the parts as separate words: {' '.join(core.split('-'))!r} also "
+                f"matches {core!r}",
+            )
         bad = _bad_characters(core)
         if bad:
-            return (f"holds {word!r}, whose {bad} {_NEVER}",
-                    "leave the character out, or use a pattern in a signal instead")
+            return (
+                f"holds {word!r}, whose {bad} {_NEVER}",
+                "leave the character out, or use a pattern in a signal instead",
+            )
     return None
 
 
@@ -107,8 +124,10 @@ def exclude_problem(word: str) -> tuple[str, str] | None:
         return "holds more than one word", "list each word to exclude on its own line"
     core = word.removesuffix("*")
     if "*" in core or "=" in core:
-        return ("may only hold '*' at its end (every word starting with it) and no '='",
-                "write a whole word, or a word start followed by '*'")
+        return (
+            "may only hold '*' at its end (every word starting with it) and no '='",
+            "write a whole word, or a word start followed by '*'",
+        )
     bad = _bad_characters(core)
     if bad:
         return f"holds {bad}, which {_NEVER}", "leave the character out"
@@ -133,12 +152,17 @@ def check_terms(item: Item) -> list[KnowledgeError]:
             problem = term_problem(term)
             if problem:
                 where = subject(("terms", language, j))
-                errors.append(item.error(("terms", language, j),
-                                         f"{item.label}: {where} {problem[0]}", problem[1]))
+                errors.append(
+                    item.error(
+                        ("terms", language, j), f"{item.label}: {where} {problem[0]}", problem[1]
+                    )
+                )
     for j, word in item.entries("exclude", str):
         problem = exclude_problem(word)
         if problem:
-            errors.append(item.error(("exclude", j),
-                                     f"{item.label}: 'exclude' item {j + 1} {problem[0]}",
-                                     problem[1]))
+            errors.append(
+                item.error(
+                    ("exclude", j), f"{item.label}: 'exclude' item {j + 1} {problem[0]}", problem[1]
+                )
+            )
     return errors

@@ -155,8 +155,9 @@ def _slug(value: str) -> str:
     return slug or "my-id"
 
 
-def schema_errors(yf: YamlFile, model: type[BaseModel], base: tuple[Any, ...],
-                  errs: list[Any]) -> list[KnowledgeError]:
+def schema_errors(
+    yf: YamlFile, model: type[BaseModel], base: tuple[Any, ...], errs: list[Any]
+) -> list[KnowledgeError]:
     """All pydantic errors of one validation, worded; see `schema_error`.
 
     A missing key is not reported when an unknown key beside it looks like a typo of it: the
@@ -169,12 +170,16 @@ def schema_errors(yf: YamlFile, model: type[BaseModel], base: tuple[Any, ...],
             parent = annotation_at(model, base + loc[:-1])
             if _is_model(parent) and (guess := did_you_mean(str(loc[-1]), parent.model_fields)):
                 typos.add((*loc[:-1], guess))
-    return [schema_error(yf, model, base, err) for err in errs
-            if not (err["type"] == "missing" and tuple(err["loc"]) in typos)]
+    return [
+        schema_error(yf, model, base, err)
+        for err in errs
+        if not (err["type"] == "missing" and tuple(err["loc"]) in typos)
+    ]
 
 
-def schema_error(yf: YamlFile, model: type[BaseModel], base: tuple[Any, ...],
-                 err: dict[str, Any]) -> KnowledgeError:
+def schema_error(
+    yf: YamlFile, model: type[BaseModel], base: tuple[Any, ...], err: dict[str, Any]
+) -> KnowledgeError:
     """Turn one pydantic error into a KnowledgeError.
 
     `model` is the schema of the whole file, `base` the path of the validated value within it
@@ -187,8 +192,11 @@ def schema_error(yf: YamlFile, model: type[BaseModel], base: tuple[Any, ...],
     data = yf.data
     if kind == "missing":
         field = str(loc[-1])
-        return yf.error(path[:-1], _with(where(data, path[:-1]), f"missing key '{field}'"),
-                        _fill_hint(field, annotation_at(model, path)))
+        return yf.error(
+            path[:-1],
+            _with(where(data, path[:-1]), f"missing key '{field}'"),
+            _fill_hint(field, annotation_at(model, path)),
+        )
     if kind == "extra_forbidden":
         key = str(loc[-1])
         parent = annotation_at(model, path[:-1])
@@ -196,8 +204,7 @@ def schema_error(yf: YamlFile, model: type[BaseModel], base: tuple[Any, ...],
         guess = did_you_mean(key, allowed)
         listed = f"Allowed keys: {', '.join(allowed)}"
         hint = f"did you mean '{guess}'? {listed}" if guess else f"remove it or rename it. {listed}"
-        return yf.error(path, _with(where(data, path[:-1]), f"unknown key '{key}'"), hint,
-                        at="key")
+        return yf.error(path, _with(where(data, path[:-1]), f"unknown key '{key}'"), hint, at="key")
     name, rest = owner(data, path)
     what = subject(rest) or name or "the file"
     if not rest:
@@ -215,13 +222,15 @@ def schema_error(yf: YamlFile, model: type[BaseModel], base: tuple[Any, ...],
 _MAPPING_TYPES = ("model_type", "dict_type", "model_attributes_type")
 
 
-def _mapping_problem(what: str, field: str, value: Any, annotation: type[BaseModel], *,
-                     item: bool) -> tuple[str, str]:
+def _mapping_problem(
+    what: str, field: str, value: Any, annotation: type[BaseModel], *, item: bool
+) -> tuple[str, str]:
     """A mapping (a Text, a Source, a whole case) that is empty or something else."""
     required = [k for k, f in annotation.model_fields.items() if f.is_required()]
     if item:
         hint = f"write the item as keys, starting with '- {required[0]}: ...'; it needs " + (
-            ", ".join(required))
+            ", ".join(required)
+        )
     else:
         keys = " and ".join(f"'{k}: ...'" for k in required)
         hint = f"write '{field}:' with {keys} indented below it"
@@ -231,36 +240,57 @@ def _mapping_problem(what: str, field: str, value: Any, annotation: type[BaseMod
     return f"{what} must be a mapping with the keys {allowed}, not {describe(value)}", hint
 
 
-def _value_problem(kind: str, what: str, field: str, value: Any, annotation: Any,
-                   err: dict[str, Any], yf: YamlFile, path: tuple[Any, ...]) -> tuple[str, str]:
-    if value is None and kind in ("string_type", "list_type", "int_type", "literal_error",
-                                  "bool_type"):
+def _value_problem(
+    kind: str,
+    what: str,
+    field: str,
+    value: Any,
+    annotation: Any,
+    err: dict[str, Any],
+    yf: YamlFile,
+    path: tuple[Any, ...],
+) -> tuple[str, str]:
+    if value is None and kind in (
+        "string_type",
+        "list_type",
+        "int_type",
+        "literal_error",
+        "bool_type",
+    ):
         return f"{what} is empty", _fill_hint(field, annotation).replace("add", "write", 1)
     if kind == "string_type":
         node = yf.node(path)
         raw = getattr(node, "value", value)
         if isinstance(value, bool | int | float):
-            return (f"{what} must be text, not {describe(value)}",
-                    f"put it in quotes: {field}: '{raw}'")
+            return (
+                f"{what} must be text, not {describe(value)}",
+                f"put it in quotes: {field}: '{raw}'",
+            )
         return f"{what} must be text, not {describe(value)}", "write a single text here"
     if kind == "string_too_short":
         return f"{what} is empty", "write a text here"
     if kind in ("int_type", "int_parsing", "int_from_float"):
-        return (f"{what} must be a whole number, not {describe(value)}",
-                "write a number without quotes, e.g. 3")
+        return (
+            f"{what} must be a whole number, not {describe(value)}",
+            "write a number without quotes, e.g. 3",
+        )
     if kind == "bool_type":
         return f"{what} must be true or false, not {describe(value)}", "write true or false"
     if kind == "list_type":
         example = f"[{value}]" if isinstance(value, str | int) else "[first, second]"
-        return (f"{what} must be a list, not {describe(value)}",
-                f"write it as a list: {field}: {example}, or one '- item' per line")
+        return (
+            f"{what} must be a list, not {describe(value)}",
+            f"write it as a list: {field}: {example}, or one '- item' per line",
+        )
     if kind == "literal_error":
         expected = str(err.get("ctx", {}).get("expected", ""))
         choices = _choices(annotation) or re.findall(r"'([^']*)'", expected)
         guess = did_you_mean(str(value), choices) if isinstance(value, str) else None
         allowed = f"use one of: {', '.join(choices)}"
-        return (f"{what} is {describe(value)}, which is not allowed",
-                f"did you mean '{guess}'? Or {allowed}" if guess else allowed)
+        return (
+            f"{what} is {describe(value)}, which is not allowed",
+            f"did you mean '{guess}'? Or {allowed}" if guess else allowed,
+        )
     if kind == "too_short":
         noun = "rule" if field in RULE_FIELDS else "item"
         return f"{what} is an empty list", f"name at least one {noun}"

@@ -26,9 +26,7 @@ class Strict(BaseModel):
 
 def _check_id(value: str) -> str:
     if not _ID.match(value):
-        raise ValueError(
-            f"id {value!r} may only hold lower-case letters, digits, '-' and '_'"
-        )
+        raise ValueError(f"id {value!r} may only hold lower-case letters, digits, '-' and '_'")
     return value
 
 

@@ -85,8 +85,11 @@ def read_yaml(path: Path, name: str) -> YamlFile:
     try:
         yf.raw = path.read_bytes()
     except OSError as exc:
-        yf.errors.append(yf.error_at(1, 1, f"cannot read {name}: {exc.strerror}",
-                                     "check that it is a readable file"))
+        yf.errors.append(
+            yf.error_at(
+                1, 1, f"cannot read {name}: {exc.strerror}", "check that it is a readable file"
+            )
+        )
         return yf
     try:
         text = yf.raw.decode("utf-8")
@@ -139,8 +142,8 @@ def _walk(root: Node | None, path: tuple[Any, ...]) -> tuple[Node | None, Node |
                     break
             else:
                 return node, key, False
-        elif isinstance(node, SequenceNode) and isinstance(step, int) and 0 <= step < len(
-            node.value
+        elif (
+            isinstance(node, SequenceNode) and isinstance(step, int) and 0 <= step < len(node.value)
         ):
             node, key = node.value[step], None
         else:
@@ -160,8 +163,11 @@ class _Builder:
         if isinstance(node, ScalarNode):
             return self._scalar(node)
         if id(node) in active:
-            self._complain(node, "an alias refers to the list or mapping that holds it",
-                           "remove the '*alias' that points back into itself")
+            self._complain(
+                node,
+                "an alias refers to the list or mapping that holds it",
+                "remove the '*alias' that points back into itself",
+            )
             return None
         active.add(id(node))
         try:
@@ -176,8 +182,11 @@ class _Builder:
         first_line: dict[str, int] = {}
         for key_node, value_node in node.value:
             if not isinstance(key_node, ScalarNode):
-                self._complain(key_node, "a key must be a plain word, not a list or mapping",
-                               "write the key as a single word followed by ':'")
+                self._complain(
+                    key_node,
+                    "a key must be a plain word, not a list or mapping",
+                    "write the key as a single word followed by ':'",
+                )
                 continue
             key = key_node.value
             if key in first_line:
@@ -190,8 +199,11 @@ class _Builder:
     def _scalar(self, node: ScalarNode) -> Any:
         construct = _SCALARS.get(node.tag)
         if construct is None:
-            self._complain(node, f"the YAML tag {node.tag!r} is not supported here",
-                           "remove the tag ('!' or '!!' before the value)")
+            self._complain(
+                node,
+                f"the YAML tag {node.tag!r} is not supported here",
+                "remove the tag ('!' or '!!' before the value)",
+            )
             return node.value
         try:
             return construct(node)
@@ -210,7 +222,8 @@ def _decode_error(yf: YamlFile, exc: UnicodeDecodeError) -> KnowledgeError:
     col = len(yf.raw[line_start:offset].decode("utf-8", "replace")) + 1
     byte = yf.raw[offset]
     return yf.error_at(
-        line, col,
+        line,
+        col,
         f"{yf.name} is not valid UTF-8: byte 0x{byte:02X} at offset {offset} cannot be read",
         "save the file with UTF-8 encoding (in most editors: 'Save with encoding' → UTF-8)",
     )
@@ -221,9 +234,12 @@ def _syntax_error(yf: YamlFile, error: YAMLError) -> KnowledgeError:
         line = yf.text.count("\n", 0, error.position) + 1
         col = error.position - (yf.text.rfind("\n", 0, error.position) + 1) + 1
         code = error.character if isinstance(error.character, int) else ord(error.character)
-        return yf.error_at(line, col,
-                           f"YAML does not allow the control character U+{code:04X} here",
-                           "remove it; it is often pasted in by accident")
+        return yf.error_at(
+            line,
+            col,
+            f"YAML does not allow the control character U+{code:04X} here",
+            "remove it; it is often pasted in by accident",
+        )
     problem, mark = str(error), None
     if isinstance(error, MarkedYAMLError):
         parts = [error.context, error.problem]
@@ -232,8 +248,10 @@ def _syntax_error(yf: YamlFile, error: YAMLError) -> KnowledgeError:
         if "end of stream" in problem and error.context_mark is not None:
             mark = error.context_mark  # where the unclosed quote or bracket was opened
     message = f"YAML syntax error: {problem}"
-    hint = next((h for needle, h in _SYNTAX_HINTS if needle in message),
-                "check the indentation and the quotes around this place")
+    hint = next(
+        (h for needle, h in _SYNTAX_HINTS if needle in message),
+        "check the indentation and the quotes around this place",
+    )
     if mark is None:
         return yf.error_at(1, 1, message, hint)
     return yf.error_at(mark.line + 1, mark.column + 1, message, hint)
