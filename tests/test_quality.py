@@ -1,0 +1,78 @@
+"""The issue's quality bar, held on the dev sets and the held-out sets (a regression guard)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from bot.evaluate import Judged, score
+from bot.knowledge.loader import load_organisation
+
+ROOT = Path(__file__).resolve().parents[1]
+DEV = ROOT.parent / "shared" / "eval"
+SETS = [
+    (DEV / "org-dev-public.yaml", DEV / "dev-public.jsonl"),
+    (DEV / "org-dev-private.yaml", DEV / "dev-private.jsonl"),
+    (ROOT / "tests/holdout/org-holdout-public.yaml", ROOT / "tests/holdout/holdout-public.jsonl"),
+    (ROOT / "tests/holdout/org-holdout-private.yaml", ROOT / "tests/holdout/holdout-private.jsonl"),
+]
+
+
+def judge(engine, org: Path, drafts: Path) -> list[Judged]:
+    profile = load_organisation(org, strict=False)[0]
+    judged = []
+    for line in drafts.read_text(encoding="utf-8").splitlines():
+        if not line.strip():
+            continue
+        item = json.loads(line)
+        result = engine.review(
+            item["text"],
+            profile=profile,
+            role=item.get("role") or "employee",
+            platform=item.get("platform") or "other",
+        )
+        judged.append(
+            Judged(
+                item["id"],
+                item["verdict"],
+                frozenset(item["rules"]),
+                result.verdict,
+                frozenset(result.rules),
+            )
+        )
+    return judged
+
+
+@pytest.mark.parametrize(("org", "drafts"), SETS, ids=[d.stem for _, d in SETS])
+def test_quality_bar(engine, org, drafts):
+    if not drafts.exists():
+        pytest.skip(f"{drafts} is not here (the shared eval sets sit beside the repository)")
+    s = score(judge(engine, org, drafts))
+    assert s.accuracy >= 0.85
+    assert s.stop_recall >= 0.85
+    assert s.concern_recall >= 0.90
+    assert s.false_alarms <= 0.10
+    assert s.rule_f1 >= 0.75
+
+
+def test_functional_hate_and_insult_cases(engine, bakery):
+    rows = [
+        json.loads(x)
+        for x in (ROOT / "tests/holdout/functional.jsonl").read_text().splitlines()
+        if x.strip()
+    ]
+    judged = [
+        Judged(
+            r["id"],
+            r["verdict"],
+            frozenset(r["rules"]),
+            (res := engine.review(r["text"], profile=bakery)).verdict,
+            frozenset(res.rules),
+        )
+        for r in rows
+    ]
+    s = score(judged)
+    assert s.accuracy >= 0.85
+    assert s.false_alarms <= 0.10
