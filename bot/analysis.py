@@ -85,11 +85,12 @@ class Analysis:
     quotes: list[tuple[int, int]]
     occurrences: dict[str, list[Occurrence]] = field(default_factory=lambda: defaultdict(list))
 
-    def holds(self, name: str, *, sentence: int | None = None) -> bool:
+    def holds(self, name: str, *, sentences: tuple[int, ...] | None = None) -> bool:
+        """Whether the context occurs (not negated), anywhere or in one of `sentences`."""
         for occ in self.occurrences.get(name, ()):
             if occ.negated:
                 continue
-            if sentence is None or occ.sentence in (sentence, -1):
+            if sentences is None or occ.sentence == -1 or occ.sentence in sentences:
                 return True
         return False
 

@@ -106,6 +106,8 @@ class Engine:
         for hit in self._index.find(tokens, langs):
             if _inside_proper_name(tokens, hit, named):
                 continue
+            if all(t.start in named for t in tokens[hit.first : hit.last + 1]):
+                continue  # 'Ziekenhuis' in 'Ziekenhuis Holtervelde' is a name, not a topic
             occ[hit.lexicon].append(_occurrence(analysis, hit))
         for data in find_personal_data(text):
             occ[data.kind if data.kind != "postcode" else "address"].append(
@@ -250,10 +252,22 @@ _PLACE_WORDS = frozenset(
 
 _HEADER = regex.compile(r"^\s*\[([^\]\n]{1,160})\]")
 _OWN_CHANNEL_MARKS = ("org", "org_topic")
+# words that, right after the organisation's name, make it the organisation's own channel
+_CHANNEL_WORDS = frozenset(
+    "blog intranet community netwerk kennisnetwerk kennisblog yammer platform forum nieuwsbrief"
+    " network newsletter".split()
+)
 
 
 def _internal_channel(analysis: Analysis) -> None:
-    """A draft headed '[Intranetblog van X]' or '[X Community]' is posted on X's own channel."""
+    """A draft headed '[Intranetblog van X]' or '[X Community]', or saying it is posted 'on the X
+    blog', is posted on X's own channel."""
+    tokens = analysis.tokens
+    ends = {o.end for o in analysis.occurrences.get("org", ())}
+    for i, token in enumerate(tokens[:-1]):
+        if token.end in ends and tokens[i + 1].text in _CHANNEL_WORDS:
+            analysis.occurrences["internal_channel"].append(Occurrence(token.start, token.end, -1))
+            return
     header = _HEADER.match(analysis.text)
     if not header:
         return
@@ -358,13 +372,17 @@ def _token_at(starts: list[int], char: int) -> int | None:
 
 
 def _conditions_hold(signal: Signal, analysis: Analysis, sentence: int) -> bool:
-    scope = sentence if signal.within == "sentence" else None
-    if any(analysis.holds(name, sentence=scope) for name in signal.unless):
+    scope: tuple[int, ...] | None = None
+    if signal.within == "sentence":
+        scope = (sentence,)
+    elif signal.within == "nearby":
+        scope = (sentence - 1, sentence)
+    if any(analysis.holds(name, sentences=scope) for name in signal.unless):
         return False
-    if not all(analysis.holds(name, sentence=scope) for name in signal.requires):
+    if not all(analysis.holds(name, sentences=scope) for name in signal.requires):
         return False
     return not signal.requires_any or any(
-        analysis.holds(name, sentence=scope) for name in signal.requires_any
+        analysis.holds(name, sentences=scope) for name in signal.requires_any
     )
 
 
