@@ -17,6 +17,8 @@ SETS = [
     (DEV / "org-dev-private.yaml", DEV / "dev-private.jsonl"),
     (ROOT / "tests/holdout/org-holdout-public.yaml", ROOT / "tests/holdout/holdout-public.jsonl"),
     (ROOT / "tests/holdout/org-holdout-private.yaml", ROOT / "tests/holdout/holdout-private.jsonl"),
+    (ROOT / "tests/holdout2/org-public.yaml", ROOT / "tests/holdout2/public.jsonl"),
+    (ROOT / "tests/holdout2/org-private.yaml", ROOT / "tests/holdout2/private.jsonl"),
 ]
 
 
@@ -45,7 +47,9 @@ def judge(engine, org: Path, drafts: Path) -> list[Judged]:
     return judged
 
 
-@pytest.mark.parametrize(("org", "drafts"), SETS, ids=[d.stem for _, d in SETS])
+@pytest.mark.parametrize(
+    ("org", "drafts"), SETS, ids=[f"{d.parent.name}/{d.stem}" for _, d in SETS]
+)
 def test_quality_bar(engine, org, drafts):
     if not drafts.exists():
         pytest.skip(f"{drafts} is not here (the shared eval sets sit beside the repository)")

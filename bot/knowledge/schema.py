@@ -236,8 +236,9 @@ class Signal(Strict):
     `requires_any` (when given), and none of `unless`. Conditions are context names: a lexicon id
     (true when that lexicon occurs, not negated) or a built-in context of the engine (see
     bot/contexts.py). With `within: sentence` the conditions (`unless` too) are looked for in
-    the trigger's own sentence only; with `within: nearby` also in the sentence before it. `quoted` says whether a trigger inside quotation marks
-    counts ('exclude': quoting someone else's words does not fire; 'only': only then).
+    the trigger's own sentence only; with `within: nearby` also in the sentence before it.
+    `quoted` says whether a trigger inside quotation marks counts ('exclude': quoting someone
+    else's words does not fire; 'only': only then).
     """
 
     id: str
