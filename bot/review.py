@@ -35,6 +35,7 @@ MAX_FINDINGS_PER_SIGNAL = 3
 class _CompiledSignal:
     signal: Signal
     patterns: tuple[regex.Pattern[str], ...]
+    precedent: dict[str, str | None]  # sector -> the case to point to
 
 
 class Engine:
@@ -55,7 +56,11 @@ class Engine:
         self._index = LexiconIndex(terms, excludes)
         self._masked_lexicons = frozenset(x.id for x in knowledge.lexicons.values() if x.masked)
         self._signals = tuple(
-            _CompiledSignal(s, tuple(regex.compile(p, regex.IGNORECASE) for p in s.patterns))
+            _CompiledSignal(
+                s,
+                tuple(regex.compile(p, regex.IGNORECASE) for p in s.patterns),
+                {sector: _precedent(knowledge, s, sector) for sector in ("public", "private")},
+            )
             for s in knowledge.signals
         )
         self._profiles: dict[int, tuple[Organisation, ProfileMatcher]] = {}
@@ -147,7 +152,11 @@ class Engine:
                     continue
                 if not _conditions_hold(signal, analysis, trigger.sentence):
                     continue
-                findings.append(_finding(signal, trigger, analysis.text, values))
+                findings.append(
+                    _finding(
+                        signal, trigger, analysis.text, values, compiled.precedent[profile.sector]
+                    )
+                )
                 taken.append((trigger.start, trigger.end))
                 if len(taken) >= MAX_FINDINGS_PER_SIGNAL:
                     break
@@ -272,7 +281,19 @@ def _conditions_hold(signal: Signal, analysis: Analysis, sentence: int) -> bool:
     )
 
 
-def _finding(signal: Signal, trigger: Occurrence, text: str, values: dict[str, str]) -> Finding:
+def _precedent(knowledge, signal: Signal, sector: str) -> str | None:
+    """The signal's own case, else a case of its rule, from the same sector where there is one."""
+    if signal.case:
+        return signal.case
+    rule = knowledge.rules.get(signal.rule)
+    ids = [c for c in (rule.cases if rule else ()) if c in knowledge.cases]
+    same = [c for c in ids if knowledge.cases[c].sector == sector]
+    return (same or ids or [None])[0]
+
+
+def _finding(
+    signal: Signal, trigger: Occurrence, text: str, values: dict[str, str], case: str | None
+) -> Finding:
     words = text[trigger.start : trigger.end]
     lang = values.get("lang", "nl")
     values = {**values, "trigger": words}
@@ -286,7 +307,7 @@ def _finding(signal: Signal, trigger: Occurrence, text: str, values: dict[str, s
         explanation=_fill(signal.explanation.get(lang), values),
         suggestion=_fill(signal.suggestion.get(lang), values),
         also=tuple(signal.also),
-        case=signal.case,
+        case=case,
     )
 
 

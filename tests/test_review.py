@@ -233,3 +233,16 @@ def test_every_finding_names_its_words_and_span(engine, bakery):
         assert text[finding.start : finding.end] == finding.trigger
         assert finding.trigger.strip()
         assert finding.explanation and finding.suggestion
+
+
+def test_every_finding_points_to_a_precedent_of_the_organisations_sector(engine, knowledge, water_board):
+    texts = [
+        "Ik zit al de hele ochtend TikToks te kijken achter mijn bureau.",
+        "Heb mijn vorige post weggehaald, er stond een fout in.",
+        "Nieuwe bio: 'party animal bij Waterschap Lage Velden, DM me voor vergunningen 😉'",
+    ]
+    for text in texts:
+        result = engine.review(text, profile=water_board)
+        assert result.findings, text
+        for finding in result.findings:
+            assert finding.case in knowledge.cases
