@@ -238,6 +238,7 @@ def test_every_finding_names_its_words_and_span(engine, bakery):
 def test_every_finding_points_to_a_precedent_of_the_organisations_sector(engine, knowledge, water_board):
     texts = [
         "Ik zit al de hele ochtend TikToks te kijken achter mijn bureau.",
+        "Beterschap aan onze Sandra van de balie, die is opgenomen met een depressie.",
         "Heb mijn vorige post weggehaald, er stond een fout in.",
         "Nieuwe bio: 'party animal bij Waterschap Lage Velden, DM me voor vergunningen 😉'",
     ]
@@ -245,4 +246,8 @@ def test_every_finding_points_to_a_precedent_of_the_organisations_sector(engine,
         result = engine.review(text, profile=water_board)
         assert result.findings, text
         for finding in result.findings:
-            assert finding.case in knowledge.cases
+            if knowledge.rules[finding.rule].cases:  # rules 4, 5 and 9 have no precedent yet
+                case = knowledge.cases[finding.case]
+                assert case.sector == "public" or not any(
+                    knowledge.cases[c].sector == "public" for c in knowledge.rules[finding.rule].cases
+                )
