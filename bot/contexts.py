@@ -33,6 +33,7 @@ BUILTIN_CONTEXTS: dict[str, str] = {
     "iban": "a valid IBAN occurs",
     "email": "an e-mail address occurs",
     "named_person": "a person is named (a capitalised first name or initials with a surname)",
+    "bio_format": "the draft reads like a profile text: short segments separated by '|'",
     "quote": "the draft quotes someone's words (four or more words between quotation marks)",
     "long_copy": "the draft holds a long passage copied from elsewhere",
 }
@@ -53,6 +54,8 @@ def add_builtin_contexts(analysis: Analysis, profile: Organisation, *, role: str
         occ["relation"].extend(occ.get(name, ()))
     _named_persons(analysis)
     _internal_channel(analysis)
+    if len(analysis.text) <= 400 and analysis.text.count("|") >= 2:
+        occ["bio_format"].append(Occurrence(0, analysis.text.index("|"), -1))
     for qs, qe in analysis.quotes:
         if len(analysis.text[qs:qe].split()) >= 4:
             occ["quote"].append(Occurrence(qs, qe, analysis.sentence_at(qs)))

@@ -116,6 +116,7 @@ def fold(word: str) -> str:
 
 
 _ELONGATED = regex.compile(r"(.)\1{2,}")
+_LEET_INSIDE = regex.compile(r"(?<=\p{L})[@$€!|0-9]+(?=\p{L})")
 
 
 @lru_cache(maxsize=65536)
@@ -199,6 +200,10 @@ def _read(raw: str) -> tuple[tuple[str, ...], bool, bool, bool, bool, bool]:
     if not folded:
         folded = "*"
     variants = _variants(folded)
+    if not masked and _LEET_INSIDE.search(folded):
+        # 'kl@@tzak': a symbol between letters may stand for any letter, not only its leet one
+        variants = (*variants, _LEET_INSIDE.sub(lambda m: "*" * len(m.group()), folded))
+        masked = True
     hidden = hidden or masked or (len(variants) > 1 and variants[-1] != folded)
     return variants, masked, handle, hashtag, body[:1].isupper(), hidden
 

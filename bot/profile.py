@@ -52,9 +52,16 @@ def _short_form(context: str, label: str, own_words: frozenset[str]) -> _Name | 
     first word is often the organisation's or a product's name.
     """
     tokens = tokenize(label)
-    if len(tokens) < 2 or " " not in label.strip() or not label[:1].isupper():
+    if len(tokens) < 2 or " " not in label.strip():
         return None
-    if context == "confidential_term" and tokens[0].forms[-1] not in GENERIC_NAME_WORDS:
+    lowercase_head = not label[:1].isupper()
+    if lowercase_head and context != "confidential_term":
+        return None
+    if (
+        context == "confidential_term"
+        and not lowercase_head
+        and tokens[0].forms[-1] not in GENERIC_NAME_WORDS
+    ):
         return None
     for token in tokens:
         word = token.forms[-1]
@@ -78,9 +85,20 @@ def _kind_references(name: str) -> list[_Name]:
     kind = tokens[0].forms[-1]
     if not kind.isalpha() or len(kind) < 4:
         return []
-    return [_Name("org", f"{own} {kind}", (own, kind)) for own in _OWN] + [
-        _Name("org_topic", kind, (kind,))
-    ]
+    return [_Name("org", f"{own} {kind}", (own, kind)) for own in _OWN]
+
+
+_NOT_A_TOPIC = frozenset("voor van der den het and the of".split())
+
+
+def _topic_words(name: str) -> tuple[str, ...]:
+    """The words of the organisation's name, as topics: 'Van Dorsten Bouw' makes 'bouwplaats'
+    and 'bouwbedrijf' work topics, 'Stroomveld Energie' makes 'energieleveranciers' one."""
+    return tuple(
+        word
+        for word in (t.forms[-1] for t in tokenize(name))
+        if word.isalpha() and len(word) >= 4 and word not in _NOT_A_TOPIC
+    )
 
 
 class ProfileMatcher:
@@ -98,7 +116,7 @@ class ProfileMatcher:
         names += [
             n for n in (_short_form(c, label, own_words) for c, label in labelled) if n is not None
         ]
-        self._kinds = tuple(n.words[0] for n in names if n.context == "org_topic")
+        self._kinds = _topic_words(profile.name)
         self._by_first: dict[str, list[_Name]] = {}
         for name in names:
             if name.words:
@@ -107,7 +125,7 @@ class ProfileMatcher:
     def find(self, tokens: Sequence[Token]) -> Iterator[tuple[str, int, int, int, str]]:
         for i, token in enumerate(tokens):
             for kind in self._kinds:
-                if any(f.startswith(kind) and len(f) > len(kind) + 2 for f in token.forms):
+                if any(f.startswith(kind) for f in token.forms):
                     yield "org_topic", token.start, token.end, token.sentence, kind
             forms = set(token.forms)
             for form in forms:

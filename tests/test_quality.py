@@ -19,6 +19,8 @@ SETS = [
     (ROOT / "tests/holdout/org-holdout-private.yaml", ROOT / "tests/holdout/holdout-private.jsonl"),
     (ROOT / "tests/holdout2/org-public.yaml", ROOT / "tests/holdout2/public.jsonl"),
     (ROOT / "tests/holdout2/org-private.yaml", ROOT / "tests/holdout2/private.jsonl"),
+    (ROOT / "tests/holdout3/org-public.yaml", ROOT / "tests/holdout3/public.jsonl"),
+    (ROOT / "tests/holdout3/org-private.yaml", ROOT / "tests/holdout3/private.jsonl"),
 ]
 
 
