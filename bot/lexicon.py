@@ -198,7 +198,19 @@ class LexiconIndex:
             candidates = dict.fromkeys(self._candidates(tk))  # ordered, without duplicates
             candidates.update(dict.fromkeys(fuzzy))
             excluded: dict[str, bool] = {}
+            nxt = keys[i + 1] if i + 1 < len(keys) else None
             for term in candidates:
+                words = term.words
+                if (
+                    len(words) > 1
+                    and words[1].kind != "gap"
+                    and (
+                        nxt is None
+                        or nxt.sentence != tk.sentence
+                        or not nxt.matches(words[1], langs[i + 1])
+                    )
+                ):
+                    continue  # most phrases fail on their second word: the cheapest test first
                 if term.lexicon not in excluded:
                     excluded[term.lexicon] = self._excluded(term.lexicon, tk)
                 if excluded[term.lexicon]:
