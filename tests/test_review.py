@@ -258,3 +258,16 @@ def test_every_finding_points_to_a_precedent_of_the_organisations_sector(
                     if knowledge.cases[c].sector == "public"
                 ]
                 assert not same or finding.case == same[0]
+
+
+@pytest.mark.parametrize(
+    ("text", "verdict"),
+    [
+        ("Onze kernwaarde is vertrouwelijkheid, en daar zijn we trots op.", "go"),
+        ("Dit is vertrouwelijk: de fusie met de buren gaat door.", "stop"),
+        ("Ik ben niet boos op mijn collega's, ze zijn geen idioten.", "go"),
+        ("Mijn collega's zijn idioten.", "stop"),
+    ],
+)
+def test_context_decides_not_the_word(engine, bakery, text, verdict):
+    assert review(engine, text, bakery).verdict == verdict
