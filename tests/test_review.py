@@ -271,3 +271,23 @@ def test_every_finding_points_to_a_precedent_of_the_organisations_sector(
 )
 def test_context_decides_not_the_word(engine, bakery, text, verdict):
     assert review(engine, text, bakery).verdict == verdict
+
+
+@pytest.mark.parametrize(
+    ("text", "verdict"),
+    [
+        ("I am going to shoot the next immigrant I see.", "stop"),
+        ("Why are gay people so stupid?", "stop"),
+        ("Muslims are not good people.", "stop"),
+        ("Zwarte mensen zijn niet welkom hier.", "stop"),
+        ("Ik haat vrouwen.", "stop"),
+        ("I don't hate Muslims.", "go"),
+        ("I live with two trans people.", "go"),
+        ("Ik haat spruitjes.", "go"),
+        ("Artists are parasites.", "go"),
+        ("Saying that women are stupid is just wrong.", "go"),
+        ("I love disabled people.", "go"),
+    ],
+)
+def test_group_hate_and_its_harmless_neighbours(engine, bakery, text, verdict):
+    assert review(engine, text, bakery).verdict == verdict
