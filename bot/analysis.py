@@ -140,12 +140,19 @@ def find_quotes(text: str) -> list[tuple[int, int]]:
     return spans
 
 
-def is_negated(tokens: list[Token], first: int, last: int | None = None, term: str = "") -> bool:
-    """A negation just before the words, or inside a phrase ('are not ... vermin')."""
+def is_negated(
+    tokens: list[Token], first: int, last: int | None = None, term: str = "", text: str = ""
+) -> bool:
+    """A negation just before the words, or inside a phrase ('are not ... vermin').
+
+    A comma between the negation and the words ends its reach: in 'dat je níet verzekerd bent,
+    eikel' the insult is not negated.
+    """
     sentence = tokens[first].sentence
     for j in range(max(0, first - NEGATION_WINDOW), first):
         if tokens[j].sentence == sentence and tokens[j].text in NEGATORS:
-            return True
+            if not (text and "," in text[tokens[j].end : tokens[first].start]):
+                return True
     own = set(term.lower().split())
     for j in range(first + 1, (last if last is not None else first) + 1):
         if tokens[j].text in NEGATORS and tokens[j].text not in own:

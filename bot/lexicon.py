@@ -121,6 +121,12 @@ def _masked_equal(forms: Sequence[str], word: str, *, prefix: bool = False) -> b
             continue
         if len(form) == 2 and form[1] == "*":  # 'f*' alone is too vague
             continue
+        if (
+            _wild_prefix(form, word)
+            and (not prefix or len(visible) >= 3)
+            and (prefix or len(form) == len(word))
+        ):
+            return True  # 'kl*otzak': the hidden letters stand exactly where the word has letters
         if prefix:
             if len(visible) >= 3 and form[0] == word[0] and _letters_in_order(visible, word):
                 return True
@@ -131,6 +137,10 @@ def _masked_equal(forms: Sequence[str], word: str, *, prefix: bool = False) -> b
 
 def _deletions(word: str) -> set[str]:
     return {word[:k] + word[k + 1 :] for k in range(1, len(word))} - {word}
+
+
+def _wild_prefix(form: str, word: str) -> bool:
+    return len(form) >= len(word) and all(f == "*" or f == w for f, w in zip(form, word))
 
 
 def _letters_in_order(letters: Sequence[str], word: str) -> bool:

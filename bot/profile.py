@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import os
+
 from collections.abc import Iterator, Sequence
 
 from bot.knowledge.schema import Organisation
+from bot.lexicon import stem
 from bot.normalize import Token, tokenize
 
 # profile field -> built-in context name
@@ -93,12 +96,14 @@ _NOT_A_TOPIC = frozenset("voor van der den het and the of".split())
 
 def _topic_words(name: str) -> tuple[str, ...]:
     """The words of the organisation's name, as topics: 'Van Dorsten Bouw' makes 'bouwplaats'
-    and 'bouwbedrijf' work topics, 'Stroomveld Energie' makes 'energieleveranciers' one."""
-    return tuple(
-        word
-        for word in (t.forms[-1] for t in tokenize(name))
-        if word.isalpha() and len(word) >= 4 and word not in _NOT_A_TOPIC
-    )
+    and 'bouwbedrijf' work topics, 'Bosmolen Verzekeringen' makes 'verzekeraars' one (by the
+    part the word shares with its Dutch stem, 'verzeke', when that part is long enough)."""
+    topics = []
+    for word in (t.forms[-1] for t in tokenize(name)):
+        if word.isalpha() and len(word) >= 4 and word not in _NOT_A_TOPIC:
+            root = os.path.commonprefix([word, stem(word, "nl")])
+            topics.append(root if len(root) >= 6 else word)
+    return tuple(topics)
 
 
 class ProfileMatcher:

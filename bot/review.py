@@ -207,7 +207,7 @@ def _occurrence(analysis: Analysis, hit: Hit) -> Occurrence:
         start,
         end,
         tokens[hit.first].sentence,
-        negated=is_negated(tokens, hit.first, hit.last, hit.term),
+        negated=is_negated(tokens, hit.first, hit.last, hit.term, analysis.text),
         quoted=analysis.in_quote(start, end),
         label=hit.term,
     )
@@ -228,7 +228,7 @@ def _pattern_hits(patterns: Iterable[regex.Pattern[str]], analysis: Analysis):
                     start,
                     end,
                     tokens[first].sentence,
-                    negated=is_negated(tokens, first, last),
+                    negated=is_negated(tokens, first, last, text=analysis.text),
                     quoted=analysis.in_quote(start, end),
                     label=pattern.pattern,
                 )

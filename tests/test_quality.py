@@ -21,6 +21,8 @@ SETS = [
     (ROOT / "tests/holdout2/org-private.yaml", ROOT / "tests/holdout2/private.jsonl"),
     (ROOT / "tests/holdout3/org-public.yaml", ROOT / "tests/holdout3/public.jsonl"),
     (ROOT / "tests/holdout3/org-private.yaml", ROOT / "tests/holdout3/private.jsonl"),
+    (ROOT / "tests/holdout4/org-public.yaml", ROOT / "tests/holdout4/public.jsonl"),
+    (ROOT / "tests/holdout4/org-private.yaml", ROOT / "tests/holdout4/private.jsonl"),
 ]
 
 
