@@ -150,9 +150,12 @@ def is_negated(
     """
     sentence = tokens[first].sentence
     for j in range(max(0, first - NEGATION_WINDOW), first):
-        if tokens[j].sentence == sentence and tokens[j].text in NEGATORS:
-            if not (text and "," in text[tokens[j].end : tokens[first].start]):
-                return True
+        if (
+            tokens[j].sentence == sentence
+            and tokens[j].text in NEGATORS
+            and not (text and "," in text[tokens[j].end : tokens[first].start])
+        ):
+            return True
     own = set(term.lower().split())
     for j in range(first + 1, (last if last is not None else first) + 1):
         if tokens[j].text in NEGATORS and tokens[j].text not in own:

@@ -85,7 +85,7 @@ _PLACE_WORDS = frozenset(
 )
 
 
-_HEADER = regex.compile(r"^\s*\[([^\]\n]{1,160})\]")
+HEADER = regex.compile(r"^\s*\[([^\]\n]{1,160})\]")
 _OWN_CHANNEL_MARKS = ("org", "org_topic")
 # words that, right after the organisation's name, make it the organisation's own channel
 _CHANNEL_WORDS = frozenset(
@@ -103,7 +103,7 @@ def _internal_channel(analysis: Analysis) -> None:
         if token.end in ends and tokens[i + 1].text in _CHANNEL_WORDS:
             analysis.occurrences["internal_channel"].append(Occurrence(token.start, token.end, -1))
             return
-    header = _HEADER.match(analysis.text)
+    header = HEADER.match(analysis.text)
     if not header:
         return
     start, end = header.span()

@@ -140,7 +140,9 @@ def _deletions(word: str) -> set[str]:
 
 
 def _wild_prefix(form: str, word: str) -> bool:
-    return len(form) >= len(word) and all(f == "*" or f == w for f, w in zip(form, word))
+    return len(form) >= len(word) and all(
+        f == "*" or f == w for f, w in zip(form, word, strict=False)
+    )
 
 
 def _letters_in_order(letters: Sequence[str], word: str) -> bool:

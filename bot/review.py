@@ -19,7 +19,7 @@ from bot.analysis import (
     find_quotes,
     is_negated,
 )
-from bot.contexts import add_builtin_contexts
+from bot.contexts import HEADER, add_builtin_contexts
 from bot.knowledge.schema import Organisation, Signal
 from bot.lexicon import Hit, LexiconIndex, Term, parse_term
 from bot.models import VERDICT_ORDER, Finding, Review
@@ -102,12 +102,14 @@ class Engine:
         language, langs = detect_languages(tokens)
         analysis = Analysis(text, tokens, language, langs, find_quotes(text))
         occ = analysis.occurrences
+        header = HEADER.match(text)
+        header_end = header.end() if header else 0
         named: set[int] = set()  # token starts inside the profile's names
         for name, start, end, sentence, label in self._matcher(profile).find(tokens):
             occ[name].append(Occurrence(start, end, sentence, label=label))
             named.update(t.start for t in tokens if start <= t.start < end)
         for hit in self._index.find(tokens, langs):
-            if _inside_proper_name(tokens, hit, named):
+            if _inside_proper_name(tokens, hit, named, header_end):
                 continue
             if all(t.start in named for t in tokens[hit.first : hit.last + 1]):
                 continue  # 'Ziekenhuis' in 'Ziekenhuis Holtervelde' is a name, not a topic
@@ -173,7 +175,7 @@ class Engine:
             yield from _pattern_hits(compiled.patterns, analysis)
 
 
-def _inside_proper_name(tokens, hit: Hit, named: set[int]) -> bool:
+def _inside_proper_name(tokens, hit: Hit, named: set[int], header_end: int) -> bool:
     """'Operatie Kievit', 'Brand Security': capitalised words inside a sentence, next to another
     capitalised word, are a name, not the common word they spell. Capitals at the start of a
     sentence and the profile's own names don't count as such a neighbour."""
@@ -181,8 +183,8 @@ def _inside_proper_name(tokens, hit: Hit, named: set[int]) -> bool:
     span = tokens[hit.first : hit.last + 1]
     if not all(t.upper_initial and not t.obfuscated for t in span):
         return False
-    if _starts_sentence(tokens, hit.first):
-        return False
+    if _starts_sentence(tokens, hit.first) or first.start < header_end:
+        return False  # capitals at a sentence start or in a '[Title Case Header]' are style
     for index in (hit.first - 1, hit.last + 1):
         if 0 <= index < len(tokens):
             neighbour = tokens[index]
