@@ -54,7 +54,6 @@ class Engine:
                     fold(w[:-1]) + "*" if w.endswith("*") else fold(w) for w in lexicon.exclude
                 )
         self._index = LexiconIndex(terms, excludes)
-        self._masked_lexicons = frozenset(x.id for x in knowledge.lexicons.values() if x.masked)
         self._signals = tuple(
             _CompiledSignal(
                 s,
@@ -81,7 +80,7 @@ class Engine:
             return Review("go", (), (), "nl", ("empty",))
         if len(text) > MAX_CHARS:
             notes.append("truncated")
-        analysis = self._analyse(text, profile, role=role, platform=platform)
+        analysis = self._analyse(text, profile, role=role)
         findings = self._findings(analysis, profile, role=role, platform=platform)
         return _verdict(findings, analysis.language, tuple(notes))
 
@@ -96,7 +95,7 @@ class Engine:
             self._profiles[id(profile)] = cached
         return cached[1]
 
-    def _analyse(self, text: str, profile: Organisation, *, role: str, platform: str) -> Analysis:
+    def _analyse(self, text: str, profile: Organisation, *, role: str) -> Analysis:
         text = text[:MAX_CHARS]
         tokens = tokenize(text)
         language, langs = detect_languages(tokens)
