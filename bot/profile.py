@@ -113,6 +113,9 @@ class ProfileMatcher:
         for field, context in _FIELDS.items():
             labelled += [(context, value) for value in getattr(profile, field)]
         names = [_Name(context, label) for context, label in labelled]
+        names += [  # written as one word or tag: '#Winterplan2026', 'ProjectReiger'
+            _Name(n.context, n.label, ("".join(n.words),)) for n in names if len(n.words) > 1
+        ]
         names += _kind_references(profile.name)
         own_words = frozenset(
             t.forms[-1] for label in (profile.name, *profile.aliases) for t in tokenize(label)

@@ -106,7 +106,8 @@ class Engine:
         named: set[int] = set()  # token starts inside the profile's names
         for name, start, end, sentence, label in self._matcher(profile).find(tokens):
             occ[name].append(Occurrence(start, end, sentence, label=label))
-            named.update(t.start for t in tokens if start <= t.start < end)
+            if name != "org_topic":  # 'verzekeringsfraude' is a topic word, not a name
+                named.update(t.start for t in tokens if start <= t.start < end)
         for hit in self._index.find(tokens, langs):
             if _inside_proper_name(tokens, hit, named, header_end):
                 continue

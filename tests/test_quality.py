@@ -23,6 +23,10 @@ SETS = [
     (ROOT / "tests/holdout3/org-private.yaml", ROOT / "tests/holdout3/private.jsonl"),
     (ROOT / "tests/holdout4/org-public.yaml", ROOT / "tests/holdout4/public.jsonl"),
     (ROOT / "tests/holdout4/org-private.yaml", ROOT / "tests/holdout4/private.jsonl"),
+    (ROOT / "tests/holdout5a/org-public.yaml", ROOT / "tests/holdout5a/public.jsonl"),
+    (ROOT / "tests/holdout5a/org-private.yaml", ROOT / "tests/holdout5a/private.jsonl"),
+    (ROOT / "tests/holdout5b/org-public.yaml", ROOT / "tests/holdout5b/public.jsonl"),
+    (ROOT / "tests/holdout5b/org-private.yaml", ROOT / "tests/holdout5b/private.jsonl"),
 ]
 
 
