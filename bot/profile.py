@@ -51,13 +51,23 @@ def _short_form(context: str, label: str, own_words: frozenset[str]) -> _Name | 
 
     Only for capitalised names; never a word of the organisation's own name; for confidential
     terms only after a generic first word ('Project Reiger' -> 'Reiger'), since a code name's
-    first word is often the organisation's or a product's name.
+    first word is often the organisation's or a product's name. A confidential term with a
+    lower-case head ('overname van Apotheek De Sterre') is also found by its capitalised tail when
+    that is a name of several words ('Apotheek De Sterre'); one word ('sluiting vestiging Zwolle')
+    could be a place anyone may name.
     """
     tokens = tokenize(label)
     if len(tokens) < 2 or " " not in label.strip():
         return None
     lowercase_head = not label[:1].isupper()
     if lowercase_head and context != "confidential_term":
+        return None
+    if lowercase_head:
+        tail = [t for t in tokens if label[t.start : t.start + 1].isupper()]
+        start = next((i for i, t in enumerate(tokens) if t in tail), len(tokens))
+        words = tuple(t.forms[-1] for t in tokens[start:])
+        if len(words) >= 2 and all(w not in own_words for w in words):
+            return _Name(context, label[tokens[start].start :], words)
         return None
     if (
         context == "confidential_term"

@@ -27,6 +27,10 @@ SETS = [
     (ROOT / "tests/holdout5a/org-private.yaml", ROOT / "tests/holdout5a/private.jsonl"),
     (ROOT / "tests/holdout5b/org-public.yaml", ROOT / "tests/holdout5b/public.jsonl"),
     (ROOT / "tests/holdout5b/org-private.yaml", ROOT / "tests/holdout5b/private.jsonl"),
+    (ROOT / "tests/holdout6a/org-public.yaml", ROOT / "tests/holdout6a/public.jsonl"),
+    (ROOT / "tests/holdout6a/org-private.yaml", ROOT / "tests/holdout6a/private.jsonl"),
+    (ROOT / "tests/holdout6b/org-public.yaml", ROOT / "tests/holdout6b/public.jsonl"),
+    (ROOT / "tests/holdout6b/org-private.yaml", ROOT / "tests/holdout6b/private.jsonl"),
 ]
 
 
