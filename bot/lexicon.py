@@ -78,7 +78,7 @@ def parse_term(lexicon: str, text: str, lang: str, *, masked: bool = False) -> T
 class TokenKeys:
     """What one token can be matched on: its readings, and their stems per language."""
 
-    __slots__ = ("exact", "stems", "forms", "masked", "sentence")
+    __slots__ = ("exact", "stems", "forms", "masked", "sentence", "plain")
 
     def __init__(self, token: Token) -> None:
         self.forms = token.forms
@@ -86,8 +86,13 @@ class TokenKeys:
         self.stems = _stems(token.forms)
         self.masked = token.masked
         self.sentence = token.sentence
+        # a word only readable by decoding ('k@nker') counts for curse lists alone: nobody
+        # writes 'k@nker' meaning the illness
+        self.plain = self if token.plain >= len(token.forms) else _PlainKeys(token)
 
-    def matches(self, spec: WordSpec, langs: frozenset[str]) -> bool:
+    def matches(self, spec: WordSpec, langs: frozenset[str], masked_term: bool = True) -> bool:
+        if not masked_term and self.plain is not self:
+            return self.plain.matches(spec, langs)
         if spec.kind == "exact":
             return spec.key in self.exact or self.masked and _masked_equal(self.forms, spec.key)
         if spec.kind == "prefix":
@@ -103,6 +108,18 @@ class TokenKeys:
         if self.masked and _masked_equal(self.forms, spec.key):
             return True
         return bool(spec.stem) and spec.lang in langs and (spec.lang, spec.stem) in self.stems
+
+
+class _PlainKeys(TokenKeys):
+    """The plain readings of a token whose other readings decode obfuscation."""
+
+    def __init__(self, token: Token) -> None:  # noqa: D107 - deliberately not calling super
+        self.forms = token.forms[: token.plain]
+        self.exact = frozenset(self.forms)
+        self.stems = _stems(self.forms)
+        self.masked = False
+        self.sentence = token.sentence
+        self.plain = self
 
 
 @lru_cache(maxsize=65536)
@@ -219,7 +236,7 @@ class LexiconIndex:
                     and (
                         nxt is None
                         or nxt.sentence != tk.sentence
-                        or not nxt.matches(words[1], langs[i + 1])
+                        or not nxt.matches(words[1], langs[i + 1], term.masked)
                     )
                 ):
                     continue  # most phrases fail on their second word: the cheapest test first
@@ -227,7 +244,7 @@ class LexiconIndex:
                     excluded[term.lexicon] = self._excluded(term.lexicon, tk)
                 if excluded[term.lexicon]:
                     continue
-                last = _match_from(term.words, keys, langs, i)
+                last = _match_from(term.words, keys, langs, i, term.masked)
                 if last is None and term in fuzzy and len(term.words) == 1:
                     last = i
                 if last is not None:
@@ -271,16 +288,20 @@ class LexiconIndex:
 
 
 def _match_from(
-    words: Sequence[WordSpec], keys: Sequence[TokenKeys], langs: Sequence[frozenset[str]], i: int
+    words: Sequence[WordSpec],
+    keys: Sequence[TokenKeys],
+    langs: Sequence[frozenset[str]],
+    i: int,
+    masked: bool = True,
 ) -> int | None:
     """Match the phrase starting at token i; return the index of its last token or None."""
-    if i >= len(keys) or not keys[i].matches(words[0], langs[i]):
+    if i >= len(keys) or not keys[i].matches(words[0], langs[i], masked):
         return None
     # most phrases fail on their second word: check it before recursing
     if (
         len(words) > 1
         and words[1].kind != "gap"
-        and (i + 1 >= len(keys) or not keys[i + 1].matches(words[1], langs[i + 1]))
+        and (i + 1 >= len(keys) or not keys[i + 1].matches(words[1], langs[i + 1], masked))
     ):
         return None
     if i + 1 < len(keys) and len(words) > 1 and keys[i + 1].sentence != keys[i].sentence:
@@ -292,8 +313,8 @@ def _match_from(
             j = i + 1 + skip
             if j >= len(keys) or keys[j].sentence != keys[i].sentence:
                 return None
-            end = _match_from(words[2:], keys, langs, j)
+            end = _match_from(words[2:], keys, langs, j, masked)
             if end is not None:
                 return end
         return None
-    return _match_from(words[1:], keys, langs, i + 1)
+    return _match_from(words[1:], keys, langs, i + 1, masked)

@@ -92,6 +92,7 @@ class Token:
     """A word of the draft: its folded forms and where it stands in the original text."""
 
     forms: tuple[str, ...]  # first: the plain folded form; then decoded variants
+    plain: int  # how many of `forms` are plain readings; the rest decode obfuscation
     start: int
     end: int
     sentence: int  # index of the sentence (clause) the token belongs to
@@ -156,24 +157,27 @@ def _deleet(word: str) -> str | None:
     return decoded if decoded != word else None
 
 
-def _variants(word: str) -> tuple[str, ...]:
+def _variants(word: str) -> tuple[tuple[str, ...], int]:
+    """The word's readings, and how many of them (at the front) are plain, not decoded."""
     forms = [word, *unstretch(word)]
     stripped = word.strip("'-_")
     if stripped.endswith("'s"):
         stripped = stripped[:-2]
     if stripped and stripped != word:
         forms.append(stripped)
+    plain = len(forms)
     for form in list(forms):
         decoded = _deleet(form)
         if decoded and decoded not in forms:
             forms.append(decoded)
-    return tuple(forms)
+    return tuple(forms), plain
 
 
 def _make(raw: str, start: int, end: int, sentence: int, *, obfuscated: bool = False) -> Token:
-    forms, masked, handle, hashtag, upper, hidden = _read(raw)
+    forms, plain, masked, handle, hashtag, upper, hidden = _read(raw)
     return Token(
         forms=forms,
+        plain=plain,
         start=start,
         end=end,
         sentence=sentence,
@@ -186,7 +190,7 @@ def _make(raw: str, start: int, end: int, sentence: int, *, obfuscated: bool = F
 
 
 @lru_cache(maxsize=65536)
-def _read(raw: str) -> tuple[tuple[str, ...], bool, bool, bool, bool, bool]:
+def _read(raw: str) -> tuple[tuple[str, ...], int, bool, bool, bool, bool, bool]:
     """A raw word's readings and marks; cached, since drafts repeat their words."""
     handle = raw.startswith("@")
     hashtag = raw.startswith("#")
@@ -199,13 +203,13 @@ def _read(raw: str) -> tuple[tuple[str, ...], bool, bool, bool, bool, bool]:
         folded = folded.replace("*", "")
     if not folded:
         folded = "*"
-    variants = _variants(folded)
+    variants, plain = _variants(folded)
     if not masked and _LEET_INSIDE.search(folded):
         # 'kl@@tzak': a symbol between letters may stand for any letter, not only its leet one
         variants = (*variants, _LEET_INSIDE.sub(lambda m: "*" * len(m.group()), folded))
         masked = True
     hidden = hidden or masked or (len(variants) > 1 and variants[-1] != folded)
-    return variants, masked, handle, hashtag, body[:1].isupper(), hidden
+    return variants, plain, masked, handle, hashtag, body[:1].isupper(), hidden
 
 
 def tokenize(text: str) -> list[Token]:
@@ -230,7 +234,7 @@ def tokenize(text: str) -> list[Token]:
         if trimmed and trimmed != raw and any(c.isalnum() or c == "*" for c in trimmed):
             raw = trimmed
         if len(raw) == 1 and regex.match(r"\p{Extended_Pictographic}", raw):
-            tokens.append(Token((raw,), start, match.end(), sentence))  # emoji count as words
+            tokens.append(Token((raw,), 1, start, match.end(), sentence))  # emoji are words
             continue
         if not any(c.isalnum() or c == "*" for c in raw):
             continue
@@ -267,7 +271,7 @@ def _join_spaced(tokens: list[Token], text: str) -> list[Token]:
             end = tokens[j - 1].end
             token = _make(word, tokens[i].start, end, tokens[i].sentence, obfuscated=True)
             if j - i >= 4 and tokens[i].text in "aie":  # 'a f a g': the article is no letter
-                token = replace(token, forms=(*token.forms, *_variants(word[1:])))
+                token = replace(token, forms=(*token.forms, *_variants(word[1:])[0]))
             out.append(token)
             if j < len(tokens) and tokens[j].text in {"'s", "s"} and tokens[j].start - end <= 3:
                 j += 1

@@ -291,3 +291,10 @@ def test_context_decides_not_the_word(engine, bakery, text, verdict):
 )
 def test_group_hate_and_its_harmless_neighbours(engine, bakery, text, verdict):
     assert review(engine, text, bakery).verdict == verdict
+
+
+def test_an_obfuscated_word_is_read_as_a_curse_not_as_its_plain_meaning(engine, bakery):
+    """'k@nker' is a curse; nobody writes the illness like that (no health finding)."""
+    result = review(engine, "Die k@nker directie van ons snapt er echt niks van.", bakery)
+    assert result.verdict == "stop"
+    assert all(f.rule != 3 for f in result.findings)
