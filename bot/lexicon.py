@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 from typing import Literal
 
@@ -152,6 +152,21 @@ def _masked_equal(forms: Sequence[str], word: str, *, prefix: bool = False) -> b
     return False
 
 
+def _anchored_on_second(term: Term) -> bool:
+    if len(term.words) < 2 or term.masked:
+        return False
+    first, second = term.words[0], term.words[1]
+    return (
+        first.kind in ("form", "exact")
+        and first.key in _COMMON_WORDS
+        and second.kind in ("form", "exact")
+        and second.key not in _COMMON_WORDS
+    )
+
+
+_COMMON_WORDS = NL_WORDS | EN_WORDS
+
+
 def _deletions(word: str) -> set[str]:
     return {word[:k] + word[k + 1 :] for k in range(1, len(word))} - {word}
 
@@ -180,6 +195,8 @@ class LexiconIndex:
         self._by_stem: dict[tuple[str, str], list[Term]] = defaultdict(list)
         self._by_prefix: dict[str, list[Term]] = defaultdict(list)
         self._by_suffix: dict[str, list[Term]] = defaultdict(list)
+        self._by_second: dict[str, list[Term]] = defaultdict(list)
+        self._by_second_stem: dict[tuple[str, str], list[Term]] = defaultdict(list)
         self._masked_candidates: dict[str, list[Term]] = defaultdict(list)
         # per lexicon: excluded whole words, and excluded word starts ('kankerbestrijding*')
         self._excludes: dict[str, tuple[frozenset[str], tuple[str, ...]]] = {
@@ -195,10 +212,20 @@ class LexiconIndex:
         self._fuzzy_prefix_lengths: set[int] = set()
         self._prefix_lengths: set[int] = set()
         self._suffix_lengths: set[int] = set()
+        shared: dict[WordSpec, WordSpec] = {}  # equal word specs become one object (see find)
         for term in terms:
             if not term.words:
                 continue
+            term = replace(term, words=tuple(shared.setdefault(w, w) for w in term.words))
             first = term.words[0]
+            if _anchored_on_second(term):
+                # 'ik hoop', 'de directie': a phrase opening with a common word is looked up by
+                # its second word, so that every 'ik' and 'de' doesn't bring dozens of candidates
+                second = term.words[1]
+                self._by_second[second.key].append(term)
+                if second.kind == "form" and second.stem:
+                    self._by_second_stem[(second.lang, second.stem)].append(term)
+                continue
             if first.kind == "prefix":
                 self._by_prefix[first.key].append(term)
                 self._prefix_lengths.add(len(first.key))
@@ -228,18 +255,21 @@ class LexiconIndex:
             candidates.update(dict.fromkeys(fuzzy))
             excluded: dict[str, bool] = {}
             nxt = keys[i + 1] if i + 1 < len(keys) else None
+            if nxt is not None and nxt.sentence != tk.sentence:
+                nxt = None
+            second: dict[tuple[int, bool], bool] = {}  # many phrases share their second word
             for term in candidates:
                 words = term.words
-                if (
-                    len(words) > 1
-                    and words[1].kind != "gap"
-                    and (
-                        nxt is None
-                        or nxt.sentence != tk.sentence
-                        or not nxt.matches(words[1], langs[i + 1], term.masked)
-                    )
-                ):
-                    continue  # most phrases fail on their second word: the cheapest test first
+                if len(words) > 1 and words[1].kind != "gap":
+                    # most phrases fail on their second word: the cheapest test first
+                    if nxt is None:
+                        continue
+                    memo = (id(words[1]), term.masked)
+                    ok = second.get(memo)
+                    if ok is None:
+                        ok = second[memo] = nxt.matches(words[1], langs[i + 1], term.masked)
+                    if not ok:
+                        continue
                 if term.lexicon not in excluded:
                     excluded[term.lexicon] = self._excluded(term.lexicon, tk)
                 if excluded[term.lexicon]:
@@ -249,7 +279,25 @@ class LexiconIndex:
                     last = i
                 if last is not None:
                     hits.append(Hit(term.lexicon, term.text, i, last))
+            if i > 0 and keys[i - 1].sentence == tk.sentence:
+                prev = keys[i - 1]
+                for term in dict.fromkeys(self._second_candidates(tk)):
+                    if not prev.matches(term.words[0], langs[i - 1], term.masked):
+                        continue
+                    if self._excluded(term.lexicon, prev):
+                        continue
+                    last = _match_from(term.words, keys, langs, i - 1, term.masked)
+                    if last is not None:
+                        hits.append(Hit(term.lexicon, term.text, i - 1, last))
         return hits
+
+    def _second_candidates(self, tk: TokenKeys) -> list[Term]:
+        found: list[Term] = []
+        for form in tk.forms:
+            found.extend(self._by_second.get(form, ()))
+        for key in tk.stems:
+            found.extend(self._by_second_stem.get(key, ()))
+        return found
 
     def _candidates(self, tk: TokenKeys) -> list[Term]:
         found: list[Term] = []

@@ -198,6 +198,12 @@ def _read(raw: str) -> tuple[tuple[str, ...], int, bool, bool, bool, bool, bool]
     folded = fold(body)
     hidden = folded != body.lower()
     folded = folded.strip("'!|-_") or folded
+    if folded.startswith("*") and any(c.isalpha() for c in folded):
+        # '*dansje*' is emphasis, not a hidden letter; a mask hides letters inside or at the end
+        folded = folded.lstrip("*")
+    core = folded.rstrip("*")
+    if core != folded and "*" not in core and sum(c.isalpha() for c in core) >= 4:
+        folded = core  # 'uniform*' closes emphasis; 'f***' keeps its mask
     masked = "*" in folded and any(c.isalpha() for c in folded)
     if not masked:
         folded = folded.replace("*", "")

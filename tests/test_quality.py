@@ -31,6 +31,10 @@ SETS = [
     (ROOT / "tests/holdout6a/org-private.yaml", ROOT / "tests/holdout6a/private.jsonl"),
     (ROOT / "tests/holdout6b/org-public.yaml", ROOT / "tests/holdout6b/public.jsonl"),
     (ROOT / "tests/holdout6b/org-private.yaml", ROOT / "tests/holdout6b/private.jsonl"),
+    (ROOT / "tests/holdout7a/org-public.yaml", ROOT / "tests/holdout7a/public.jsonl"),
+    (ROOT / "tests/holdout7a/org-private.yaml", ROOT / "tests/holdout7a/private.jsonl"),
+    (ROOT / "tests/holdout7b/org-public.yaml", ROOT / "tests/holdout7b/public.jsonl"),
+    (ROOT / "tests/holdout7b/org-private.yaml", ROOT / "tests/holdout7b/private.jsonl"),
 ]
 
 
