@@ -54,6 +54,9 @@ class Engine:
                     fold(w[:-1]) + "*" if w.endswith("*") else fold(w) for w in lexicon.exclude
                 )
         self._index = LexiconIndex(terms, excludes)
+        self._always_positive = frozenset(
+            x.id for x in knowledge.lexicons.values() if not x.negatable
+        )
         self._signals = tuple(
             _CompiledSignal(
                 s,
@@ -113,7 +116,9 @@ class Engine:
                 continue
             if all(t.start in named for t in tokens[hit.first : hit.last + 1]):
                 continue  # 'Ziekenhuis' in 'Ziekenhuis Holtervelde' is a name, not a topic
-            occ[hit.lexicon].append(_occurrence(analysis, hit))
+            occ[hit.lexicon].append(
+                _occurrence(analysis, hit, negatable=hit.lexicon not in self._always_positive)
+            )
         for data in find_personal_data(text):
             occ[data.kind if data.kind != "postcode" else "address"].append(
                 Occurrence(data.start, data.end, analysis.sentence_at(data.start), label=data.kind)
@@ -202,14 +207,14 @@ def _starts_sentence(tokens, index: int) -> bool:
     return index == 0 or tokens[index - 1].sentence != tokens[index].sentence
 
 
-def _occurrence(analysis: Analysis, hit: Hit) -> Occurrence:
+def _occurrence(analysis: Analysis, hit: Hit, *, negatable: bool = True) -> Occurrence:
     tokens = analysis.tokens
     start, end = tokens[hit.first].start, tokens[hit.last].end
     return Occurrence(
         start,
         end,
         tokens[hit.first].sentence,
-        negated=is_negated(tokens, hit.first, hit.last, hit.term, analysis.text),
+        negated=negatable and is_negated(tokens, hit.first, hit.last, hit.term, analysis.text),
         quoted=analysis.in_quote(start, end),
         label=hit.term,
     )

@@ -222,6 +222,8 @@ class Lexicon(Strict):
     terms: Terms
     exclude: list[str] = []  # whole words that never match (e.g. 'kankerbestrijding')
     masked: bool = False  # also match words with letters hidden by '*' or emoji ('f***', 'k🤬t')
+    # false for lists of who or where ('group', 'colleague'): 'geen Antillianen' still names them
+    negatable: bool = True
     source: Source | None = None
 
     _id = field_validator("id")(_check_id)
