@@ -196,6 +196,7 @@ class LexiconIndex:
         self._by_prefix: dict[str, list[Term]] = defaultdict(list)
         self._by_suffix: dict[str, list[Term]] = defaultdict(list)
         self._by_second: dict[str, list[Term]] = defaultdict(list)
+        self._lookups: dict[tuple[tuple[str, ...], bool], tuple] = {}
         self._by_second_stem: dict[tuple[str, str], list[Term]] = defaultdict(list)
         self._masked_candidates: dict[str, list[Term]] = defaultdict(list)
         # per lexicon: excluded whole words, and excluded word starts ('kankerbestrijding*')
@@ -250,9 +251,7 @@ class LexiconIndex:
         keys = [TokenKeys(t) for t in tokens]
         hits: list[Hit] = []
         for i, tk in enumerate(keys):
-            fuzzy = self._fuzzy_terms(tk)
-            candidates = dict.fromkeys(self._candidates(tk))  # ordered, without duplicates
-            candidates.update(dict.fromkeys(fuzzy))
+            candidates, fuzzy, seconds = self._lookup(tk)
             excluded: dict[str, bool] = {}
             nxt = keys[i + 1] if i + 1 < len(keys) else None
             if nxt is not None and nxt.sentence != tk.sentence:
@@ -281,7 +280,7 @@ class LexiconIndex:
                     hits.append(Hit(term.lexicon, term.text, i, last))
             if i > 0 and keys[i - 1].sentence == tk.sentence:
                 prev = keys[i - 1]
-                for term in dict.fromkeys(self._second_candidates(tk)):
+                for term in seconds:
                     if not prev.matches(term.words[0], langs[i - 1], term.masked):
                         continue
                     if self._excluded(term.lexicon, prev):
@@ -290,6 +289,22 @@ class LexiconIndex:
                     if last is not None:
                         hits.append(Hit(term.lexicon, term.text, i - 1, last))
         return hits
+
+    def _lookup(self, tk: TokenKeys) -> tuple[tuple[Term, ...], frozenset[Term], tuple[Term, ...]]:
+        """Candidate terms for a word; cached, since the same words come back in every draft."""
+        key = (tk.forms, tk.masked)
+        found = self._lookups.get(key)
+        if found is None:
+            fuzzy = self._fuzzy_terms(tk)
+            candidates = dict.fromkeys(self._candidates(tk))  # ordered, without duplicates
+            candidates.update(dict.fromkeys(fuzzy))
+            seconds = tuple(dict.fromkeys(self._second_candidates(tk)))
+            found = (tuple(candidates), frozenset(fuzzy), seconds)
+            if len(self._lookups) > 50_000:
+                self._lookups.clear()
+            if not any(c.isdigit() or c == "@" for f in tk.forms for c in f):
+                self._lookups[key] = found  # numbers and addresses are not kept, even as words
+        return found
 
     def _second_candidates(self, tk: TokenKeys) -> list[Term]:
         found: list[Term] = []

@@ -174,7 +174,9 @@ def _variants(word: str) -> tuple[tuple[str, ...], int]:
 
 
 def _make(raw: str, start: int, end: int, sentence: int, *, obfuscated: bool = False) -> Token:
-    forms, plain, masked, handle, hashtag, upper, hidden = _read(raw)
+    # numbers and e-mail-like words are read afresh each time rather than cached
+    reader = _read.__wrapped__ if any(c.isdigit() or c == "@" for c in raw) else _read
+    forms, plain, masked, handle, hashtag, upper, hidden = reader(raw)
     return Token(
         forms=forms,
         plain=plain,
