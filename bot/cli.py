@@ -266,6 +266,9 @@ def _run_rules(args) -> int:
             for case_id in rule.cases:
                 case = knowledge.cases[case_id]
                 print(f"   - {case.title.get(args.lang)} ({case.date}; {case.source.title})")
+            checked = [s.id for s in knowledge.signals if number in (s.rule, *s.also)]
+            if checked:
+                print(f"\n   signals: {', '.join(checked)}")
     return EXIT_OK
 
 
