@@ -15,7 +15,7 @@ from pydantic import BaseModel
 from bot.contexts import BUILTIN_CONTEXTS
 from bot.knowledge.errors import KnowledgeError
 from bot.knowledge.matching import check_patterns, check_terms
-from bot.knowledge.messages import KINDS, did_you_mean, owner
+from bot.knowledge.messages import did_you_mean, kind_of, owner
 from bot.knowledge.schema import RULE_NUMBERS
 from bot.knowledge.yamlfile import YamlFile, position
 
@@ -33,13 +33,13 @@ class Item:
     """One entry of a list in a knowledge file, valid or not."""
 
     file: YamlFile
-    path: tuple[Any, ...]  # (list key, index)
+    path: tuple[Any, ...]  # (list key, index); below a mapping ("walk", "steps", index)
     raw: Any
     model: BaseModel | None  # None when the entry has schema errors
 
     @property
     def kind(self) -> str:
-        return KINDS.get(self.path[0], self.path[0])
+        return kind_of(self.path)
 
     @property
     def label(self) -> str:

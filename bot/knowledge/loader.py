@@ -1,7 +1,8 @@
 """Loading the knowledge directory into typed, cross-checked values, or every problem at once.
 
 Layout: organisation.yaml, rules.yaml, cases.yaml, legal.yaml, roles.yaml, tips.yaml, and
-signals/*.yaml (lexicons and signals are merged over all signal files, in file-name order).
+signals/*.yaml (lexicons and signals are merged over all signal files, in file-name order);
+optionally walk.yaml, the rule-15 doubt walk (checked by walkcheck.py).
 """
 
 from __future__ import annotations
@@ -34,7 +35,10 @@ from bot.knowledge.schema import (
     SignalsFile,
     Tip,
     TipsFile,
+    Walk,
+    WalkFile,
 )
+from bot.knowledge.walkcheck import WALK_FILE, check_walk
 from bot.knowledge.yamlfile import YamlFile, position, read_yaml
 
 LIST_FILES: dict[str, type[BaseModel]] = {
@@ -116,6 +120,7 @@ class Knowledge:
     signals: tuple[Signal, ...]
     positions: Positions
     version: str  # sha256 over every file's name and bytes, first 12 hex digits
+    walk: Walk | None = None  # the rule-15 doubt walk; None when there is no walk.yaml
 
 
 def default_knowledge_dir() -> Path:
@@ -135,9 +140,14 @@ def load_knowledge(directory: Path | str | None = None) -> Knowledge:
     found = Collected()
     models: dict[str, list[BaseModel]] = {}
     organisation = None
+    walk: Walk | None = None
     incomplete: set[str] = set()
     for name, yf in files.items():
         errors += yf.errors
+        if name == WALK_FILE:
+            walk, problems = _load_walk(yf)
+            errors += problems
+            continue
         file_model = _file_model(name)
         if not yf.readable:
             incomplete.update(file_model.model_fields if file_model else ())
@@ -158,7 +168,16 @@ def load_knowledge(directory: Path | str | None = None) -> Knowledge:
     errors += check_references(found)
     if errors or organisation is None:
         raise KnowledgeInvalid(_sorted(errors, files))
-    return _assemble(root, organisation, models, files)
+    return _assemble(root, organisation, models, files, walk)
+
+
+def _load_walk(yf: YamlFile) -> tuple[Walk | None, list[KnowledgeError]]:
+    """The walk of a readable walk.yaml, with its schema problems and those of walkcheck."""
+    if not yf.readable:
+        return None, []
+    walk_file, errors = validate_model(yf, WalkFile, yf.data)
+    errors = duplicate_key_errors(yf) + errors + check_walk(yf)
+    return (walk_file.walk if walk_file is not None and not errors else None), errors
 
 
 def load_organisation(
@@ -295,6 +314,18 @@ def _read_directory(root: Path) -> tuple[dict[str, YamlFile], list[KnowledgeErro
             errors.append(
                 KnowledgeError(str(path), 1, 1, f"{name} is missing", _CREATE_HINTS[name])
             )
+    if (root / WALK_FILE).is_file():  # optional
+        files[WALK_FILE] = read_yaml(root / WALK_FILE, WALK_FILE)
+    elif (root / "walk.yml").is_file():
+        errors.append(
+            KnowledgeError(
+                str(root / "walk.yml"),
+                1,
+                1,
+                "walk.yml is not read: the walk file is called walk.yaml",
+                "rename it to walk.yaml",
+            )
+        )
     signals = root / SIGNALS_DIR
     names = sorted(p.name for p in signals.iterdir()) if signals.is_dir() else []
     for name in names:
@@ -338,7 +369,11 @@ def _sorted(errors: list[KnowledgeError], files: dict[str, YamlFile]) -> list[Kn
 
 
 def _assemble(
-    root: Path, organisation: Organisation, models: dict[str, list[Any]], files: dict[str, YamlFile]
+    root: Path,
+    organisation: Organisation,
+    models: dict[str, list[Any]],
+    files: dict[str, YamlFile],
+    walk: Walk | None = None,
 ) -> Knowledge:
     digest = hashlib.sha256()
     for name in sorted(files):
@@ -356,4 +391,5 @@ def _assemble(
         signals=tuple(models.get("signals", [])),
         positions=Positions(files),
         version=digest.hexdigest()[:12],
+        walk=walk,
     )

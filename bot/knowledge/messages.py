@@ -25,6 +25,24 @@ KINDS: dict[str, str] = {
     "signals": "signal",
     "contacts": "contact",
 }
+# named things in lists below a mapping (walk.yaml): the path of the list -> what one item is
+NESTED_KINDS: dict[tuple[str, ...], str] = {
+    ("walk", "steps"): "step",
+    ("walk", "outcomes"): "outcome",
+}
+
+
+def kind_of(path: tuple[Any, ...]) -> str:
+    """What the item at `path` (a list key and an index, maybe below a mapping) is called."""
+    for prefix, kind in NESTED_KINDS.items():
+        if path[: len(prefix)] == prefix:
+            return kind
+    return KINDS.get(path[0], str(path[0])) if path else ""
+
+
+def keys_of(model: type[BaseModel]) -> list[str]:
+    """The keys a model takes in a file (a field's alias where it has one: 'if', 'not')."""
+    return [field.alias or name for name, field in model.model_fields.items()]
 
 
 def did_you_mean(word: str, choices: Iterable[str]) -> str | None:
@@ -34,6 +52,20 @@ def did_you_mean(word: str, choices: Iterable[str]) -> str | None:
 
 def owner(data: Any, path: tuple[Any, ...]) -> tuple[str, tuple[Any, ...]]:
     """The named item a path lies in ("case 'blokker-2012'", "rule 3"), and the path below it."""
+    for prefix, kind in NESTED_KINDS.items():
+        size = len(prefix)
+        if path[:size] == prefix and len(path) > size and isinstance(path[size], int):
+            container: Any = data
+            for key in prefix:
+                container = container.get(key) if isinstance(container, dict) else None
+            index = path[size]
+            item = (
+                container[index] if isinstance(container, list) and index < len(container) else None
+            )
+            ident = item.get("id") if isinstance(item, dict) else None
+            if isinstance(ident, str) and ident.strip():
+                return f"{kind} '{ident.strip()}'", path[size + 1 :]
+            return f"{prefix[-1]} item {index + 1}", path[size + 1 :]
     if len(path) < 2 or path[0] not in KINDS or not isinstance(path[1], int):
         return "", path
     key, index = path[0], path[1]
@@ -102,7 +134,9 @@ def annotation_at(model: type[BaseModel], loc: tuple[Any, ...]) -> Any:
                 return None
             current = get_args(current)[0]
         elif isinstance(current, type) and issubclass(current, BaseModel):
-            field = current.model_fields.get(str(step))
+            field = current.model_fields.get(str(step)) or next(
+                (f for f in current.model_fields.values() if f.alias == str(step)), None
+            )
             if field is None:
                 return None
             current = field.annotation
@@ -168,7 +202,7 @@ def schema_errors(
         loc = tuple(err["loc"])
         if err["type"] == "extra_forbidden":
             parent = annotation_at(model, base + loc[:-1])
-            if _is_model(parent) and (guess := did_you_mean(str(loc[-1]), parent.model_fields)):
+            if _is_model(parent) and (guess := did_you_mean(str(loc[-1]), keys_of(parent))):
                 typos.add((*loc[:-1], guess))
     return [
         schema_error(yf, model, base, err)
@@ -200,7 +234,7 @@ def schema_error(
     if kind == "extra_forbidden":
         key = str(loc[-1])
         parent = annotation_at(model, path[:-1])
-        allowed = list(parent.model_fields) if _is_model(parent) else []
+        allowed = keys_of(parent) if _is_model(parent) else []
         guess = did_you_mean(key, allowed)
         listed = f"Allowed keys: {', '.join(allowed)}"
         hint = f"did you mean '{guess}'? {listed}" if guess else f"remove it or rename it. {listed}"
@@ -227,7 +261,11 @@ def _mapping_problem(
 ) -> tuple[str, str]:
     """A mapping (a Text, a Source, a whole case) that is empty or something else."""
     required = [k for k, f in annotation.model_fields.items() if f.is_required()]
-    if item:
+    if not required:  # every key is optional (a walk's branch or condition)
+        keys = keys_of(annotation)
+        start = f"'- {keys[0]}: ...'" if item else f"'{field}:' with keys indented below it"
+        hint = f"write {start}; it takes {', '.join(keys)}"
+    elif item:
         hint = f"write the item as keys, starting with '- {required[0]}: ...'; it needs " + (
             ", ".join(required)
         )
@@ -236,7 +274,7 @@ def _mapping_problem(
         hint = f"write '{field}:' with {keys} indented below it"
     if value is None:
         return f"{what} is empty", hint
-    allowed = ", ".join(annotation.model_fields)
+    allowed = ", ".join(keys_of(annotation))
     return f"{what} must be a mapping with the keys {allowed}, not {describe(value)}", hint
 
 
@@ -300,7 +338,7 @@ def _value_problem(
         return f"{what} is {value}: {err['msg'].lower()}", "change the number"
     if kind == "value_error":
         problem = str(err.get("ctx", {}).get("error", err["msg"]))
-        if field == "id" and isinstance(value, str):
+        if field in ("id", "value") and isinstance(value, str):
             return problem, f"rename it, e.g. '{_slug(value)}'"
         if field == "date":
             return problem, "write the date as YYYY-MM-DD, or YYYY-MM or YYYY if that is all"

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
@@ -51,7 +51,7 @@ class Source(Strict):
 
 
 class Contact(Strict):
-    role: Literal["manager", "communications", "integrity", "hr"]
+    role: Literal["manager", "communications", "integrity", "confidential_adviser", "hr"]
     name: str
     email: str | None = None
     slack_user: str | None = None
@@ -269,3 +269,126 @@ class Signal(Strict):
 class SignalsFile(Strict):
     lexicons: list[Lexicon] = []
     signals: list[Signal] = []
+
+
+# --- walk.yaml: the rule-15 doubt walk ----------------------------------------------------------
+#
+# A walk is data, the runner (bot/walk.py) is code. The models below only fix the shape; what
+# cannot be said in a type (targets that exist, a final 'else', facts and operators that fit,
+# no cycles, every step reachable) is checked by bot/knowledge/walkcheck.py when the knowledge
+# loads, with the file, line and column of each problem.
+
+ConditionOp = Literal["eq", "ne", "in", "not_in", "gte", "lte", "contains"]
+ContactType = Literal["manager", "communications", "integrity", "confidential_adviser"]
+OutcomeKind = Literal["post", "revise", "consult"]
+
+CONDITION_OPS: tuple[str, ...] = ConditionOp.__args__  # type: ignore[attr-defined]
+CONTACT_TYPES: tuple[str, ...] = ContactType.__args__  # type: ignore[attr-defined]
+VERDICTS: tuple[str, ...] = ("go", "caution", "stop")  # in this order for gte / lte
+SECTORS: tuple[str, ...] = Sector.__args__  # type: ignore[attr-defined]
+ANSWER_FACT = "answer."  # 'answer.<step id>': the answer given to (or filled in for) that step
+# the facts of the review a condition can test, and the operators that fit each of them
+REVIEW_FACTS: dict[str, tuple[str, ...]] = {
+    "verdict": ("eq", "ne", "in", "not_in", "gte", "lte"),
+    "rules": ("contains",),
+    "role": ("eq", "ne", "in", "not_in"),
+    "sector": ("eq", "ne", "in", "not_in"),
+    "has_finding": ("eq", "ne"),
+}
+ANSWER_OPS: tuple[str, ...] = ("eq", "ne", "in", "not_in")
+
+
+class Condition(Strict):
+    """Exactly one of: a test of one fact, `all` of a list, `any` of a list, or `not` one.
+
+    A test is `{fact: <name>, op: <operator>, value: ...}`. Facts: `answer.<step id>`,
+    `verdict` (go / caution / stop, ordered for gte and lte), `rules` (the rule numbers the
+    review cites; only `contains`), `role`, `sector` and `has_finding` (true or false). With
+    `in` and `not_in` the value is a list. An answer that was not given is missing: `eq` and
+    `in` are then false, `ne` and `not_in` true.
+    """
+
+    fact: str | None = None
+    op: ConditionOp | None = None
+    value: Any = None  # checked against the fact by walkcheck, with a message per fact
+    all_: list[Condition] | None = Field(default=None, alias="all")
+    any_: list[Condition] | None = Field(default=None, alias="any")
+    not_: Condition | None = Field(default=None, alias="not")
+
+
+class Choice(Strict):
+    """One answer to a step: the value stored and matched, and the label people see."""
+
+    value: str
+    label: Text
+
+    @field_validator("value")
+    @classmethod
+    def _value(cls, value: str) -> str:
+        if not _ID.match(value):
+            raise ValueError(
+                f"choice value {value!r} may only hold lower-case letters, digits, '-' and '_'"
+            )
+        return value
+
+
+class Branch(Strict):
+    """`{if: <condition>, then: <step or outcome id>}`, or as the last branch `{else: <id>}`."""
+
+    if_: Condition | None = Field(default=None, alias="if")
+    then: str | None = None
+    else_: str | None = Field(default=None, alias="else")
+
+    @property
+    def target(self) -> str:
+        return self.else_ if self.if_ is None else (self.then or "")
+
+
+class Step(Strict):
+    """One question with its choices; `next` decides where each answer leads.
+
+    With `prefill`, the step is answered with `prefill_value` without asking whenever the
+    condition holds for the review (the bot already knows: the draft names a confidential term).
+    """
+
+    id: str
+    question: Text
+    help: Text | None = None
+    choices: list[Choice] = Field(min_length=1)
+    prefill: Condition | None = None
+    prefill_value: str | None = None
+    next: list[Branch]
+    source: Source
+
+    _id = field_validator("id")(_check_id)
+
+    def choice(self, value: str) -> Choice | None:
+        return next((c for c in self.choices if c.value == value), None)
+
+
+class Outcome(Strict):
+    """Where a walk ends: post it, revise it first, or consult a contact (with `contact`)."""
+
+    id: str
+    kind: OutcomeKind
+    contact: ContactType | None = None
+    text: Text
+    source: Source
+
+    _id = field_validator("id")(_check_id)
+
+
+class Walk(Strict):
+    start: str  # the id of the first step
+    steps: list[Step]
+    outcomes: list[Outcome]
+
+    def step(self, ident: str) -> Step | None:
+        return next((s for s in self.steps if s.id == ident), None)
+
+    def outcome(self, ident: str) -> Outcome | None:
+        return next((o for o in self.outcomes if o.id == ident), None)
+
+
+class WalkFile(Strict):
+    walk: Walk
