@@ -84,6 +84,13 @@ def _parser() -> argparse.ArgumentParser:
     rules.add_argument("--knowledge", type=Path)
     rules.set_defaults(run=_run_rules)
 
+    chat = sub.add_parser("chat", help="talk to the bot in this terminal (or pipe a dialogue in)")
+    chat.add_argument("--database", help="store URL (default: $PROTOCOLBOT_DATABASE_URL or SQLite)")
+    chat.add_argument("--user", default="me", help="your user id in the conversation")
+    chat.add_argument("--lang", choices=("nl", "en"), default="nl")
+    chat.add_argument("--knowledge", type=Path)
+    chat.set_defaults(run=_run_chat)
+
     bench = sub.add_parser("bench", help="measure review speed and knowledge load time")
     bench.add_argument("--org", type=Path)
     bench.add_argument("--knowledge", type=Path)
@@ -270,6 +277,14 @@ def _run_rules(args) -> int:
             if checked:
                 print(f"\n   signals: {', '.join(checked)}")
     return EXIT_OK
+
+
+def _run_chat(args) -> int:
+    from adapters.console.app import main as chat_main
+
+    return chat_main(
+        database=args.database, user=args.user, locale=args.lang, knowledge=args.knowledge
+    )
 
 
 def _run_bench(args) -> int:

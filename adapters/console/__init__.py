@@ -1,0 +1,1 @@
+"""The console adapter: the whole conversation in a terminal (`protocolbot chat`)."""

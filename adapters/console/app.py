@@ -1,0 +1,80 @@
+"""`protocolbot chat`: a terminal session with the core; also reads a dialogue from a pipe.
+
+Lines starting with `als <id>:` / `as <id>:` are typed as someone else (a contact answering an
+escalation); numbers or labels choose the options of the last message shown to that person.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Iterable
+from itertools import count
+from typing import TextIO
+
+from bot.store import open_store
+
+from adapters.console.convert import Menu, render, to_event
+from bot.conversation import Bot
+from bot.messages import Notification, Origin
+from bot.source import KnowledgeSource
+
+PROMPT = "jij> "
+
+
+def run(
+    lines: Iterable[str],
+    out: TextIO,
+    *,
+    bot: Bot,
+    user: str = "me",
+    locale: str = "nl",
+    interactive: bool = False,
+) -> None:
+    menus: dict[str, Menu] = {}
+    ids = count(1)
+    current = user
+    if interactive:
+        out.write(
+            "protocolbot — typ je concept, `/protocol` voor hulp, `als <id>:` om als iemand "
+            "anders te antwoorden, Ctrl-D om te stoppen.\n"
+        )
+    for raw in lines:
+        line = raw.rstrip("\n")
+        speaker = current
+        lowered = line.lower()
+        for marker in ("als ", "as "):
+            if lowered.startswith(marker) and ":" in line:
+                speaker, line = line[len(marker) :].split(":", 1)
+                speaker, line = speaker.strip(), line.strip()
+                break
+        origin = Origin("console", speaker, f"dm-{speaker}", locale, "", f"console-{next(ids)}")
+        menu = menus.setdefault(speaker, Menu())
+        event = to_event(line, origin, menu)
+        if event is None:
+            continue
+        for message in bot.handle(event):
+            target = message.user_id if isinstance(message, Notification) else speaker
+            text = render(message, menus.setdefault(target, Menu()))
+            out.write(text + "\n\n")
+        for message in bot.tick():
+            out.write(render(message, menus.setdefault(message.user_id, Menu())) + "\n\n")
+        if interactive:
+            out.write(PROMPT)
+            out.flush()
+
+
+def main(
+    argv: list[str] | None = None,
+    *,
+    database: str | None = None,
+    user: str = "me",
+    locale: str = "nl",
+    knowledge: str | None = None,
+) -> int:
+    bot = Bot(KnowledgeSource(knowledge), open_store(database))
+    interactive = sys.stdin.isatty()
+    if interactive:
+        sys.stdout.write(PROMPT)
+        sys.stdout.flush()
+    run(sys.stdin, sys.stdout, bot=bot, user=user, locale=locale, interactive=interactive)
+    return 0

@@ -1,0 +1,529 @@
+"""The conversation: `Bot.handle(event)` turns one platform-neutral event into replies.
+
+Flows: a direct message is a draft to review (or a command); the review's buttons show a rule,
+give rewrite tips, start the rule-15 doubt walk or finish; the walk ends in post, revise or
+consult; consulting names the contact and asks what may be sent (a summary, by default without
+the draft); the contact answers with buttons and the requester hears the outcome. `/protocol`
+answers managers; admins reload the knowledge and see anonymous figures.
+
+State lives in the store per (platform, tenant, user): the language, the last review's rules and
+suggestions (never the quoted words), the walk position and the consult step; the draft text is
+kept apart and only as long as the store's draft retention allows.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+
+from bot import walk as walks
+from bot.commands import protocol
+from bot.messages import (
+    Action,
+    Button,
+    Buttons,
+    Choice,
+    Command,
+    Context,
+    DirectMessage,
+    Divider,
+    Element,
+    Event,
+    Header,
+    HomeOpened,
+    Notification,
+    Option,
+    Origin,
+    Outgoing,
+    Reply,
+    Text,
+)
+from bot.models import Review
+from bot.render import group_findings
+from bot.source import KnowledgeSource
+from bot.store import Escalation, EscalationClosedError, Store
+from bot.texts import t
+
+_PREAMBLE = re.compile(
+    r"^\s*(mag ik dit (posten|plaatsen|delen)|kan ik dit (posten|plaatsen|delen)|"
+    r"can i (post|share|publish) this|is this ok(ay)? to post|check( this)?)\s*[:?!.]*\s*",
+    re.IGNORECASE,
+)
+_COMMAND = re.compile(r"^\s*/?protocol\b(.*)$", re.IGNORECASE | re.DOTALL)
+CONTACT_ROLES = ("manager", "communications", "integrity", "confidential_adviser")
+
+
+class Bot:
+    """The platform-free core. Adapters call `handle` per event and `tick` now and then."""
+
+    def __init__(
+        self,
+        source: KnowledgeSource,
+        store: Store,
+        *,
+        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+        reminder_after: timedelta = timedelta(hours=24),
+    ) -> None:
+        self.source = source
+        self.store = store
+        self.clock = clock
+        self.reminder_after = reminder_after
+
+    # -- entry points -----------------------------------------------------------------------
+
+    def handle(self, event: Event) -> list[Outgoing]:
+        origin = event.origin
+        if origin.event_id and self.store.seen_event(
+            f"{origin.platform}:{origin.tenant}:{origin.event_id}", now=self.clock()
+        ):
+            return []  # a platform's retry of something already answered
+        if isinstance(event, DirectMessage):
+            match = _COMMAND.match(event.text)
+            if match:
+                return self._command(origin, tuple(match.group(1).split()))
+            return self._draft(origin, event.text)
+        if isinstance(event, Command):
+            return self._command(origin, event.args)
+        if isinstance(event, Action):
+            return self._action(event)
+        if isinstance(event, HomeOpened):
+            lang = self._lang(origin, self._state(origin))
+            return [
+                Reply(origin.conversation_id, (Text(t(lang, "home")),), fallback=t(lang, "home"))
+            ]
+        return []
+
+    def tick(self) -> list[Outgoing]:
+        """Reminders for unanswered escalations, and the retention purge."""
+        now = self.clock()
+        out: list[Outgoing] = []
+        for esc in self.store.due_reminders(after=self.reminder_after, now=now):
+            lang = "nl"
+            text = t(lang, "esc_reminder")
+            out.append(
+                Notification(
+                    esc.platform,  # type: ignore[arg-type]
+                    user_id=esc.contact_id,
+                    elements=(Text(text), _escalation_buttons(esc, lang)),
+                    fallback=text,
+                )
+            )
+            self.store.mark_reminded(esc.id, now=now)
+        self.store.purge(now=now)
+        return out
+
+    # -- state ------------------------------------------------------------------------------
+
+    def _state(self, origin: Origin) -> dict:
+        return self.store.get_conversation(origin.platform, origin.tenant, origin.user_id) or {}
+
+    def _save(self, origin: Origin, state: dict, **draft) -> None:
+        self.store.put_conversation(
+            origin.platform, origin.tenant, origin.user_id, state, now=self.clock(), **draft
+        )
+
+    def _lang(self, origin: Origin, state: dict, text: str | None = None) -> str:
+        if state.get("lang") in ("nl", "en"):
+            return state["lang"]
+        return "en" if origin.locale.lower().startswith("en") else "nl"
+
+    # -- review -----------------------------------------------------------------------------
+
+    def _draft(self, origin: Origin, text: str) -> list[Outgoing]:
+        state = self._state(origin)
+        if state.get("awaiting") == "manager_id" and text.strip():
+            return self._consult_named(origin, state, text.strip())
+        draft = _PREAMBLE.sub("", text, count=1).strip()
+        loaded = self.source.current
+        if not draft:
+            lang = self._lang(origin, state)
+            return [
+                Reply(origin.conversation_id, (Text(t(lang, "empty")),), fallback=t(lang, "empty"))
+            ]
+        profile = loaded.knowledge.organisation
+        role = state.get("role", "employee")
+        review = loaded.engine.review(draft, profile=profile, role=role)
+        lang = state.get("lang", review.language)
+        previous = set(state.get("last", {}).get("rules", []))
+        current = set(review.rules) - {15}
+        state = {
+            **{k: v for k, v in state.items() if k not in ("walk", "awaiting", "consult")},
+            "last": {
+                "verdict": review.verdict,
+                "rules": sorted(current),
+                "tips": [[f.rule, f.suggestion] for f in review.findings if f.severity != "note"],
+                "has_finding": bool(review.findings),
+            },
+        }
+        self._save(origin, state, draft=draft)
+        self.store.count("review", review.verdict, now=self.clock())
+        for rule in current:
+            self.store.count("rule", str(rule), now=self.clock())
+        elements = _review_elements(review, loaded.knowledge, lang, previous if previous else None)
+        return [Reply(origin.conversation_id, elements, fallback=t(lang, review.verdict))]
+
+    # -- actions ----------------------------------------------------------------------------
+
+    def _action(self, event: Action) -> list[Outgoing]:
+        origin = event.origin
+        state = self._state(origin)
+        lang = self._lang(origin, state)
+        kind, value = event.action_id, event.value
+        if kind == "show_rule":
+            return self._command(origin, (value,))
+        if kind == "rewrite_tips":
+            tips = state.get("last", {}).get("tips", [])
+            if not tips:
+                return [self._say(origin, t(lang, "no_tips"))]
+            lines = [
+                f"- {t(lang, 'rule', n=rule, title=self._rule_title(rule, lang))}: {tip}"
+                for rule, tip in tips
+            ]
+            return [
+                Reply(
+                    origin.conversation_id, (Header(t(lang, "tips_header")), Text("\n".join(lines)))
+                )
+            ]
+        if kind == "done":
+            self._save(origin, {"lang": state["lang"]} if "lang" in state else {}, draft=None)
+            return [self._say(origin, t(lang, "done"))]
+        if kind == "walk_start":
+            return self._walk_start(origin, state, lang)
+        if kind == "walk":
+            return self._walk_answer(origin, state, lang, value)
+        if kind == "walk_back":
+            return self._walk_back(origin, state, lang)
+        if kind == "walk_cancel":
+            state.pop("walk", None)
+            self._save(origin, state)
+            self.store.count("walk", "cancelled", now=self.clock())
+            return [self._say(origin, t(lang, "walk_cancelled"))]
+        if kind == "consent":
+            return self._consent(origin, state, lang, value)
+        if kind == "name_manager":
+            state["awaiting"] = "manager_id"
+            self._save(origin, state)
+            return [self._say(origin, t(lang, "ask_manager"))]
+        if kind in ("esc_approved", "esc_declined", "esc_discuss"):
+            return self._contact_answer(event, kind.removeprefix("esc_"))
+        if kind == "share":
+            return self._command(origin, tuple(value.split(":")[-1:]))
+        return []
+
+    def _say(self, origin: Origin, text: str) -> Reply:
+        return Reply(origin.conversation_id, (Text(text),), fallback=text)
+
+    def _rule_title(self, number: int, lang: str) -> str:
+        rule = self.source.current.knowledge.rules.get(number)
+        return rule.title.get(lang) if rule else ""
+
+    # -- /protocol --------------------------------------------------------------------------
+
+    def _command(self, origin: Origin, args: tuple[str, ...]) -> list[Outgoing]:
+        state = self._state(origin)
+        lang = self._lang(origin, state)
+        knowledge = self.source.current.knowledge
+        profile = knowledge.organisation
+        is_admin = origin.user_id in profile.admins
+        result = protocol(args, knowledge=knowledge, profile=profile, lang=lang, is_admin=is_admin)
+        if result.action == "start_walk":
+            return self._walk_start(origin, state, lang)
+        extra: tuple[Element, ...] = ()
+        if result.action == "reload" and is_admin:
+            errors = self.source.reload()
+            if errors:
+                extra = (
+                    Text(t(lang, "reload_failed")),
+                    Text("\n".join(f"- `{e}`" for e in errors[:30])),
+                )
+            else:
+                extra = (Text(t(lang, "reloaded", version=self.source.current.knowledge.version)),)
+        elif result.action == "stats" and is_admin:
+            extra = _stats(self.store.weekly_counts(now=self.clock()), lang)
+        elif result.action == "escalations" and is_admin:
+            extra = _open_escalations(self.store.open_escalations(), lang)
+        elements = tuple(result.elements) + extra
+        return [Reply(origin.conversation_id, elements, ephemeral=result.ephemeral)]
+
+    # -- the doubt walk ---------------------------------------------------------------------
+
+    def _facts(self, state: dict) -> walks.WalkFacts:
+        last = state.get("last", {})
+        return walks.WalkFacts(
+            verdict=last.get("verdict", "go"),
+            rules=tuple(last.get("rules", ())),
+            role=state.get("role", "employee"),
+            sector=self.source.current.knowledge.organisation.sector,
+            has_finding=bool(last.get("has_finding")),
+        )
+
+    def _walk_start(self, origin: Origin, state: dict, lang: str) -> list[Outgoing]:
+        walk = self.source.current.knowledge.walk
+        if walk is None or "last" not in state:
+            return [self._say(origin, t(lang, "no_review"))]
+        self.store.count("walk", "started", now=self.clock())
+        return self._walk_show(origin, state, lang, walks.start(walk, self._facts(state)))
+
+    def _walk_answer(self, origin: Origin, state: dict, lang: str, value: str) -> list[Outgoing]:
+        walk = self.source.current.knowledge.walk
+        stored = state.get("walk")
+        if walk is None or stored is None:
+            return [self._say(origin, t(lang, "no_review"))]
+        current = walks.resume(walk, stored, self._facts(state))
+        if not isinstance(current, walks.Ask):
+            return self._walk_start(origin, state, lang)
+        try:
+            step = walks.answer(walk, current.state, value, self._facts(state))
+        except ValueError as exc:
+            return [self._say(origin, str(exc))]
+        return self._walk_show(origin, state, lang, step)
+
+    def _walk_back(self, origin: Origin, state: dict, lang: str) -> list[Outgoing]:
+        walk = self.source.current.knowledge.walk
+        stored = state.get("walk")
+        if walk is None or stored is None:
+            return [self._say(origin, t(lang, "no_review"))]
+        current = walks.resume(walk, stored, self._facts(state))
+        if not isinstance(current, walks.Ask):
+            return self._walk_start(origin, state, lang)
+        return self._walk_show(
+            origin, state, lang, walks.back(walk, current.state, self._facts(state))
+        )
+
+    def _walk_show(self, origin: Origin, state: dict, lang: str, step) -> list[Outgoing]:
+        if isinstance(step, walks.Ask):
+            state["walk"] = step.state.to_dict()
+            self._save(origin, state)
+            options = tuple(Option(c.label.get(lang), c.value) for c in step.step.choices)
+            elements: list[Element] = [Header(t(lang, "walk_header"))]
+            if step.step.help:
+                elements.append(Context(step.step.help.get(lang)))
+            elements.append(Choice(step.step.question.get(lang), "walk", options))
+            elements.append(
+                Buttons(
+                    (
+                        Button(t(lang, "btn_back"), "walk_back"),
+                        Button(t(lang, "btn_cancel"), "walk_cancel"),
+                    )
+                )
+            )
+            return [
+                Reply(
+                    origin.conversation_id, tuple(elements), fallback=step.step.question.get(lang)
+                )
+            ]
+        outcome = step.outcome
+        state.pop("walk", None)
+        self.store.count("walk", f"outcome:{outcome.kind}", now=self.clock())
+        if outcome.kind != "consult":
+            self._save(origin, state)
+            text = outcome.text.get(lang)
+            return [
+                Reply(
+                    origin.conversation_id,
+                    (Text(text), Context(t(lang, outcome.kind))),
+                    fallback=text,
+                )
+            ]
+        return self._consult(origin, state, lang, outcome.contact, outcome.text.get(lang))
+
+    # -- escalation, only with consent ------------------------------------------------------
+
+    def _contact(self, role: str):
+        profile = self.source.current.knowledge.organisation
+        return next((c for c in profile.contacts if c.role == role), None)
+
+    def _consult(
+        self, origin: Origin, state: dict, lang: str, role: str | None, intro: str = ""
+    ) -> list[Outgoing]:
+        role = role or "manager"
+        contact = self._contact(role)
+        label = t(lang, f"contact_{role}")
+        if contact is None and role != "manager":
+            self._save(origin, state)
+            return [self._say(origin, t(lang, "consult_none", role=label))]
+        name = contact.name if contact else label
+        state["consult"] = {"role": role, "contact_id": _contact_id(contact, origin), "name": name}
+        self._save(origin, state)
+        elements: list[Element] = [Text(intro)] if intro else []
+        elements.append(_consent_question(lang, name))
+        if role == "manager":
+            elements.append(Buttons((Button(t(lang, "btn_own_manager"), "name_manager"),)))
+        return [Reply(origin.conversation_id, tuple(elements))]
+
+    def _consult_named(self, origin: Origin, state: dict, manager_id: str) -> list[Outgoing]:
+        """The user named their own manager: ask what may be sent to them."""
+        lang = self._lang(origin, state)
+        state.pop("awaiting", None)
+        contact_id = manager_id.lstrip("@")
+        state["consult"] = {"role": "manager", "contact_id": contact_id, "name": manager_id}
+        self._save(origin, state)
+        return [Reply(origin.conversation_id, (_consent_question(lang, manager_id),))]
+
+    def _consent(self, origin: Origin, state: dict, lang: str, value: str) -> list[Outgoing]:
+        consult = state.pop("consult", None)
+        if consult is None or value == "cancel" or not consult.get("contact_id"):
+            self._save(origin, state)
+            return [self._say(origin, t(lang, "not_sent"))]
+        last = state.get("last", {})
+        draft = None
+        if value == "with_draft":
+            draft = self.store.get_draft(
+                origin.platform, origin.tenant, origin.user_id, now=self.clock()
+            )
+        rules = tuple(last.get("rules", ()))
+        summary = t(
+            lang,
+            "esc_summary",
+            requester=f"<@{origin.user_id}>",
+            verdict=last.get("verdict", "?"),
+            rules=", ".join(map(str, rules)) or "-",
+        )
+        esc = self.store.create_escalation(
+            platform=origin.platform,
+            tenant=origin.tenant,
+            requester_id=origin.user_id,
+            requester_conversation=origin.conversation_id,
+            contact_role=consult["role"],
+            contact_id=consult["contact_id"],
+            rules=rules,
+            summary=summary,
+            draft=draft,
+            now=self.clock(),
+        )
+        self._save(origin, state)
+        self.store.count("escalation", "created", now=self.clock())
+        elements: list[Element] = [Header(t(lang, "esc_header")), Text(summary)]
+        elements.append(
+            Text(t(lang, "esc_draft", draft=draft)) if draft else Context(t(lang, "esc_no_draft"))
+        )
+        elements.append(_escalation_buttons(esc, lang))
+        return [
+            Notification(
+                origin.platform, user_id=esc.contact_id, elements=tuple(elements), fallback=summary
+            ),
+            self._say(origin, t(lang, "sent", contact=consult["name"])),
+        ]
+
+    def _contact_answer(self, event: Action, status: str) -> list[Outgoing]:
+        origin = event.origin
+        lang = self._lang(origin, self._state(origin))
+        esc = self.store.get_escalation(event.value)
+        if esc is None or esc.contact_id != origin.user_id:
+            return [self._say(origin, t(lang, "esc_unknown"))]
+        try:
+            esc = self.store.set_escalation_status(
+                esc.id, status, actor=origin.user_id, answer=event.text or None, now=self.clock()
+            )
+        except EscalationClosedError:
+            return [self._say(origin, t(lang, "esc_closed"))]
+        self.store.count("escalation", status, now=self.clock())
+        result = t(
+            lang, "esc_result", contact=f"<@{origin.user_id}>", status=t(lang, f"status_{status}")
+        )
+        elements: tuple[Element, ...] = (Text(result),)
+        if esc.answer:
+            elements += (Text(f"> {esc.answer}"),)
+        return [
+            Notification(
+                esc.platform, user_id=esc.requester_id, elements=elements, fallback=result
+            ),  # type: ignore[arg-type]
+            Reply(origin.conversation_id, (Text(t(lang, "esc_answered")),), replace=True),
+        ]
+
+
+# -- rendering helpers ----------------------------------------------------------------------
+
+
+def _review_elements(
+    review: Review, knowledge, lang: str, previous: set[int] | None
+) -> tuple[Element, ...]:
+    elements: list[Element] = [Header(t(lang, review.verdict))]
+    for number, groups in group_findings(review.findings):
+        rule = knowledge.rules.get(number)
+        elements.append(Divider())
+        elements.append(
+            Text(f"*{t(lang, 'rule', n=number, title=rule.title.get(lang) if rule else '')}*")
+        )
+        for group in groups:
+            first = group[0]
+            words = ", ".join(f"“{f.trigger}”" for f in group)
+            tip = t(lang, "tip", text=first.suggestion)
+            elements.append(Text(f"{t(lang, 'words', words=words)}\n{first.explanation}\n{tip}"))
+            case = knowledge.cases.get(first.case) if first.case else None
+            if case:
+                elements.append(
+                    Context(t(lang, "case", title=case.title.get(lang), date=case.date))
+                )
+    current = set(review.rules) - {15}
+    if previous is not None:
+        fixed, remaining = sorted(previous - current), sorted(previous & current)
+        notes = []
+        if fixed:
+            notes.append(t(lang, "fixed", rules=", ".join(map(str, fixed))))
+        if remaining:
+            notes.append(t(lang, "remaining", rules=", ".join(map(str, remaining))))
+        if notes:
+            elements.append(Context(" — ".join(notes)))
+    buttons = [Button(t(lang, "btn_rule", n=n), "show_rule", str(n)) for n in sorted(current)[:2]]
+    if review.verdict != "go":
+        buttons.append(Button(t(lang, "btn_doubt"), "walk_start", style="primary"))
+        buttons.append(Button(t(lang, "btn_tips"), "rewrite_tips"))
+    buttons.append(Button(t(lang, "btn_done"), "done"))
+    elements.append(Buttons(tuple(buttons)))
+    return tuple(elements)
+
+
+def _consent_question(lang: str, contact: str) -> Choice:
+    return Choice(
+        t(lang, "consult_who", contact=contact),
+        "consent",
+        (
+            Option(t(lang, "opt_summary"), "summary"),
+            Option(t(lang, "opt_draft"), "with_draft"),
+            Option(t(lang, "opt_cancel"), "cancel"),
+        ),
+    )
+
+
+def _escalation_buttons(esc: Escalation, lang: str) -> Buttons:
+    return Buttons(
+        (
+            Button(t(lang, "esc_approve"), "esc_approved", esc.id, "primary"),
+            Button(t(lang, "esc_decline"), "esc_declined", esc.id, "danger"),
+            Button(t(lang, "esc_discuss"), "esc_discuss", esc.id),
+        )
+    )
+
+
+def _contact_id(contact, origin: Origin) -> str:
+    if contact is None:
+        return ""
+    if origin.platform == "slack" and contact.slack_user:
+        return contact.slack_user
+    if origin.platform == "teams" and contact.teams_user:
+        return contact.teams_user
+    return contact.email or contact.name
+
+
+def _stats(rows: list[tuple[str, str, str, int]], lang: str) -> tuple[Element, ...]:
+    if not rows:
+        return (Text(t(lang, "stats_empty")),)
+    by_week: dict[str, list[str]] = {}
+    for week, metric, key, value in rows:
+        by_week.setdefault(week, []).append(f"{metric}{':' + key if key else ''} {value}")
+    return (Header(t(lang, "stats_header")),) + tuple(
+        Text(f"*{week}*: " + ", ".join(items)) for week, items in by_week.items()
+    )
+
+
+def _open_escalations(escalations: list[Escalation], lang: str) -> tuple[Element, ...]:
+    if not escalations:
+        return (Text(t(lang, "open_empty")),)
+    lines = [
+        f"- `{e.id[:8]}` {e.created_at:%Y-%m-%d %H:%M} — {e.contact_role} — {e.status} — "
+        f"regels {', '.join(map(str, e.rules)) or '-'}"
+        for e in escalations
+    ]
+    return (Header(t(lang, "open_header")), Text("\n".join(lines)))

@@ -1,0 +1,71 @@
+"""`protocolbot chat` with a dialogue piped through it, as a user would try the product."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def chat(lines: list[str], tmp_path: Path) -> str:
+    env = {**os.environ, "XDG_DATA_HOME": str(tmp_path / "data")}
+    env.pop("PROTOCOLBOT_DATABASE_URL", None)
+    out = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "bot.cli",
+            "chat",
+            "--database",
+            f"sqlite:///{tmp_path / 'chat.db'}",
+        ],
+        input="\n".join(lines) + "\n",
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        env=env,
+        timeout=120,
+    )
+    assert out.returncode == 0, out.stderr
+    return out.stdout
+
+
+def test_a_piped_dialogue_reviews_walks_and_escalates(tmp_path):
+    text = chat(
+        [
+            "Mag ik dit posten: off the record, het Masterplan Havenkwartier gaat door!",
+            "Ik twijfel nog",
+            "1",  # yes, I can back it up
+            "1",  # send only a summary
+            "als p.vanleeuwen@hofstede.example.org: Liever niet plaatsen",
+            "/protocol 15",
+        ],
+        tmp_path,
+    )
+    assert "STOP" in text
+    assert "[1] Regel 1 bekijken" in text or "Regel 6 bekijken" in text
+    assert "Petra van Leeuwen" in text
+    assert "📨 bericht aan p.vanleeuwen@hofstede.example.org" in text
+    assert "📨 bericht aan me" in text and "liever niet plaatsen" in text
+    assert "Havenkwartier" not in text.split("📨 bericht aan p.vanleeuwen")[1].split("\n\n")[0]
+    assert "Bij twijfel" in text
+
+
+def test_the_default_store_needs_no_configuration(tmp_path):
+    env = {**os.environ, "XDG_DATA_HOME": str(tmp_path / "data")}
+    env.pop("PROTOCOLBOT_DATABASE_URL", None)
+    out = subprocess.run(
+        [sys.executable, "-m", "bot.cli", "chat"],
+        input="Mijn baas is een klootzak\n",
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        env=env,
+        timeout=120,
+    )
+    assert out.returncode == 0, out.stderr
+    assert "STOP" in out.stdout
+    assert (tmp_path / "data" / "protocolbot" / "state.db").exists()

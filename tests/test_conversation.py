@@ -1,0 +1,288 @@
+"""Whole dialogues through the core, as an in-memory adapter would run them (errbot-style)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from itertools import count
+
+import pytest
+
+from bot.conversation import Bot
+from bot.messages import (
+    Action,
+    Buttons,
+    Choice,
+    Command,
+    DirectMessage,
+    HomeOpened,
+    Notification,
+    Origin,
+    Reply,
+    Text,
+)
+from bot.source import KnowledgeSource
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
+
+    def __call__(self) -> datetime:
+        return self.now
+
+
+class Chat:
+    """Users talk to the bot; every outgoing message is kept per recipient."""
+
+    def __init__(self, bot: Bot) -> None:
+        self.bot = bot
+        self.inbox: dict[str, list] = {}
+        self._ids = count(1)
+
+    def origin(self, user: str, *, event_id: str | None = None, locale: str = "nl") -> Origin:
+        return Origin("test", user, f"dm-{user}", locale, "acme", event_id or f"e{next(self._ids)}")
+
+    def deliver(self, user: str, out: list) -> list:
+        for message in out:
+            target = message.user_id if isinstance(message, Notification) else user
+            self.inbox.setdefault(target, []).append(message)
+        return out
+
+    def say(self, user: str, text: str, **kw) -> list:
+        return self.deliver(user, self.bot.handle(DirectMessage(self.origin(user, **kw), text)))
+
+    def command(self, user: str, *args: str) -> list:
+        return self.deliver(user, self.bot.handle(Command(self.origin(user), "protocol", args)))
+
+    def press(self, user: str, label: str, *, text: str = "") -> list:
+        """Press the button or choose the option with this label in the user's last message."""
+        for message in reversed(self.inbox.get(user, [])):
+            for element in message.elements:
+                if isinstance(element, Buttons):
+                    for b in element.buttons:
+                        if b.label == label:
+                            return self.deliver(
+                                user,
+                                self.bot.handle(
+                                    Action(self.origin(user), b.action_id, b.value, text)
+                                ),
+                            )
+                if isinstance(element, Choice):
+                    for o in element.options:
+                        if o.label == label:
+                            return self.deliver(
+                                user,
+                                self.bot.handle(
+                                    Action(self.origin(user), element.action_id, o.value)
+                                ),
+                            )
+        raise AssertionError(f"{user} has no option {label!r}")
+
+    def last_text(self, user: str) -> str:
+        return "\n".join(
+            getattr(e, "text", getattr(e, "question", "")) for e in self.inbox[user][-1].elements
+        )
+
+
+@pytest.fixture()
+def clock() -> Clock:
+    return Clock()
+
+
+@pytest.fixture()
+def chat(store, clock) -> Chat:
+    return Chat(Bot(KnowledgeSource(), store, clock=clock))
+
+
+def test_a_draft_gets_a_traffic_light_rules_words_and_buttons(chat):
+    [reply] = chat.say("ann", "Mag ik dit posten: mijn baas is een klootzak")
+    assert isinstance(reply, Reply)
+    text = chat.last_text("ann")
+    assert "STOP" in text and "klootzak" in text and "Regel 8" in text
+    labels = [b.label for e in reply.elements if isinstance(e, Buttons) for b in e.buttons]
+    assert "Ik twijfel nog" in labels and "Klaar" in labels
+
+
+def test_a_revision_is_compared_with_the_last_draft(chat):
+    chat.say(
+        "ann", "Off the record: Masterplan Havenkwartier gaat door. Mijn baas is een klootzak."
+    )
+    chat.say("ann", "Mijn baas is een klootzak.")
+    text = chat.last_text("ann")
+    assert "Opgelost: 1, 6" in text and "Blijft: 8" in text
+
+
+def test_english_drafts_get_english_answers(chat):
+    chat.say("bob", "Can I post this: my manager is an idiot", locale="en-GB")
+    assert "STOP" in chat.last_text("bob") and "Rule 8" in chat.last_text("bob")
+
+
+def test_a_retried_event_is_answered_once(chat):
+    assert chat.say("ann", "Mijn baas is een klootzak", event_id="same")
+    assert chat.say("ann", "Mijn baas is een klootzak", event_id="same") == []
+
+
+def test_rule_and_tips_buttons(chat):
+    chat.say("ann", "Mijn baas is een klootzak")
+    chat.press("ann", "Regel 8 bekijken")
+    assert "8" in chat.last_text("ann")
+    chat.say("ann", "Mijn baas is een klootzak")
+    chat.press("ann", "Tips om te herschrijven")
+    assert "Regel 8" in chat.last_text("ann")
+
+
+def test_protocol_commands_answer_only_the_asker(chat):
+    [reply] = chat.command("ann", "8")
+    assert reply.ephemeral
+    assert "Respect" in chat.last_text("ann")
+
+
+def test_admin_tools_are_refused_to_others(chat):
+    chat.command("ann", "stats")
+    assert "beheerder" in chat.last_text("ann")
+
+
+def test_home_tab(chat):
+    out = chat.bot.handle(HomeOpened(chat.origin("ann")))
+    assert isinstance(out[0].elements[0], Text)
+
+
+# -- the rule-15 doubt walk and escalation with consent ------------------------------------------
+
+
+def choices(chat: Chat, user: str) -> list[str]:
+    labels = []
+    for element in chat.inbox[user][-1].elements:
+        if isinstance(element, Choice):
+            labels += [o.label for o in element.options]
+    return labels
+
+
+def walk_to_consult(chat: Chat, user: str = "ann") -> None:
+    """A stop draft, then the walk until it asks what may be sent to a contact."""
+    chat.say(
+        user,
+        "Off the record: het Masterplan Havenkwartier gaat volgend jaar door, zeg het niet door!",
+    )
+    chat.press(user, "Ik twijfel nog")
+    for _ in range(10):
+        labels = choices(chat, user)
+        if "Alleen een samenvatting (zonder je tekst)" in labels:
+            return
+        assert labels, chat.last_text(user)
+        preferred = [x for x in labels if x.lower().startswith(("ja", "weet"))]
+        chat.press(user, (preferred or labels)[0])
+    raise AssertionError("the walk never offered to consult anyone")
+
+
+CAUTION_DRAFT = (
+    "Jammer dat de gemeente de wachttijden bij de balie niet aanpakt. Hoop dat we dit oplossen."
+)
+
+
+def test_a_prefilled_answer_leads_straight_to_its_outcome(chat):
+    walk_to_consult(chat)  # 'is it confidential?' was answered by the review (rule 6)
+    assert "Petra van Leeuwen" in chat.last_text("ann")
+
+
+def test_the_walk_can_go_back_and_be_cancelled(chat):
+    chat.say("ann", CAUTION_DRAFT)
+    chat.press("ann", "Ik twijfel nog")
+    first = chat.last_text("ann")
+    onward = [x for x in choices(chat, "ann") if x.lower().startswith("ja")]
+    chat.press("ann", onward[0])
+    assert chat.last_text("ann") != first
+    chat.press("ann", "Terug")
+    assert chat.last_text("ann") == first
+    chat.press("ann", "Stoppen")
+    assert "Gestopt" in chat.last_text("ann")
+
+
+def test_without_consent_nothing_leaves_the_chat(chat):
+    walk_to_consult(chat)
+    out = chat.press("ann", "Niets, ik regel het zelf")
+    assert not any(isinstance(m, Notification) for m in out)
+    assert chat.bot.store.open_escalations() == []
+
+
+def test_consented_summary_goes_to_the_contact_without_the_draft(chat):
+    walk_to_consult(chat)
+    out = chat.press("ann", "Alleen een samenvatting (zonder je tekst)")
+    [note] = [m for m in out if isinstance(m, Notification)]
+    sent = "\n".join(getattr(e, "text", "") for e in note.elements)
+    assert "Havenkwartier" not in sent
+    [esc] = chat.bot.store.open_escalations()
+    assert esc.draft is None and esc.requester_id == "ann"
+
+
+def test_the_contact_answers_and_the_requester_hears_it(chat):
+    walk_to_consult(chat)
+    [note] = [
+        m for m in chat.press("ann", "De samenvatting én mijn tekst") if isinstance(m, Notification)
+    ]
+    contact = note.user_id
+    assert "Havenkwartier" in "\n".join(getattr(e, "text", "") for e in note.elements)
+    out = chat.press(contact, "Liever niet plaatsen", text="Wacht tot de aankondiging.")
+    [back] = [m for m in out if isinstance(m, Notification)]
+    assert back.user_id == "ann"
+    assert "liever niet plaatsen" in "\n".join(getattr(e, "text", "") for e in back.elements)
+    [esc] = [e for e in [chat.bot.store.get_escalation(back_id) for back_id in []]] or [None]
+    assert chat.bot.store.open_escalations() == []
+    assert "al beantwoord" in chat.last_text(contact) or chat.press(
+        contact, "Akkoord: plaatsen mag"
+    )
+    assert "al beantwoord" in chat.last_text(contact)
+
+
+def test_unanswered_escalations_get_a_reminder(chat, clock):
+    walk_to_consult(chat)
+    chat.press("ann", "Alleen een samenvatting (zonder je tekst)")
+    assert chat.bot.tick() == []
+    clock.now += timedelta(hours=25)
+    [reminder] = chat.bot.tick()
+    assert isinstance(reminder, Notification)
+    assert chat.bot.tick() == []
+
+
+def test_a_walk_survives_a_restart(store, clock):
+    first = Chat(Bot(KnowledgeSource(), store, clock=clock))
+    first.say("ann", CAUTION_DRAFT)
+    first.press("ann", "Ik twijfel nog")
+    question = first.last_text("ann")
+    label = [x for x in choices(first, "ann") if x.lower().startswith("ja")][0]
+    restarted = Chat(Bot(KnowledgeSource(), store, clock=clock))  # a new process, same store
+    restarted.inbox, restarted._ids = first.inbox, first._ids  # the same users go on
+    restarted.press("ann", label)
+    assert restarted.last_text("ann") != question
+
+
+# -- integrity staff -------------------------------------------------------------------------------
+
+
+def test_admins_reload_and_a_broken_file_keeps_the_last_good_knowledge(store, clock, tmp_path):
+    import shutil
+
+    from bot.knowledge.loader import default_knowledge_dir
+
+    directory = tmp_path / "knowledge"
+    shutil.copytree(default_knowledge_dir(), directory)
+    chat = Chat(Bot(KnowledgeSource(directory), store, clock=clock))
+    chat.command("integrity-admin", "reload")
+    assert "opnieuw geladen" in chat.last_text("integrity-admin")
+    cases = directory / "cases.yaml"
+    cases.write_text(cases.read_text(encoding="utf-8") + "\n  - id: [broken\n", encoding="utf-8")
+    chat.command("integrity-admin", "reload")
+    assert "cases.yaml:" in chat.last_text("integrity-admin")
+    chat.say("ann", "Mijn baas is een klootzak")
+    assert "STOP" in chat.last_text("ann")  # still serving the last good knowledge
+
+
+def test_admins_see_anonymous_figures_and_open_escalations(chat):
+    chat.say("ann", "Mijn baas is een klootzak")
+    chat.command("integrity-admin", "stats")
+    figures = chat.last_text("integrity-admin")
+    assert "review" in figures and "ann" not in figures and "klootzak" not in figures
+    walk_to_consult(chat, "bob")
+    chat.press("bob", "Alleen een samenvatting (zonder je tekst)")
+    chat.command("integrity-admin", "escalaties")
+    assert "open" in chat.last_text("integrity-admin")
