@@ -123,9 +123,11 @@ class Bot:
             origin.platform, origin.tenant, origin.user_id, state, now=self.clock(), **draft
         )
 
-    def _lang(self, origin: Origin, state: dict, text: str | None = None) -> str:
-        if state.get("lang") in ("nl", "en"):
-            return state["lang"]
+    def _lang(self, origin: Origin, state: dict) -> str:
+        """The user's chosen language, else the language of their last draft, else the locale."""
+        for lang in (state.get("lang"), state.get("last", {}).get("lang")):
+            if lang in ("nl", "en"):
+                return lang
         return "en" if origin.locale.lower().startswith("en") else "nl"
 
     # -- review -----------------------------------------------------------------------------
@@ -144,12 +146,13 @@ class Bot:
         profile = loaded.knowledge.organisation
         role = state.get("role", "employee")
         review = loaded.engine.review(draft, profile=profile, role=role)
-        lang = state.get("lang", review.language)
+        lang = state.get("lang", review.language)  # answer in the draft's language
         previous = set(state.get("last", {}).get("rules", []))
         current = set(review.rules) - {15}
         state = {
             **{k: v for k, v in state.items() if k not in ("walk", "awaiting", "consult")},
             "last": {
+                "lang": lang,
                 "verdict": review.verdict,
                 "rules": sorted(current),
                 "tips": [[f.rule, f.suggestion] for f in review.findings if f.severity != "note"],
@@ -207,8 +210,13 @@ class Bot:
             return [self._say(origin, t(lang, "ask_manager"))]
         if kind in ("esc_approved", "esc_declined", "esc_discuss"):
             return self._contact_answer(event, kind.removeprefix("esc_"))
-        if kind == "share":
-            return self._command(origin, tuple(value.split(":")[-1:]))
+        if kind == "share":  # the asker shares an answer with the channel
+            shared = self._command(origin, tuple(value.split(":")[-1:]))
+            return [
+                Reply(m.conversation_id, m.elements, ephemeral=False, fallback=m.fallback)
+                for m in shared
+                if isinstance(m, Reply)
+            ]
         return []
 
     def _say(self, origin: Origin, text: str) -> Reply:

@@ -286,3 +286,15 @@ def test_admins_see_anonymous_figures_and_open_escalations(chat):
     chat.press("bob", "Alleen een samenvatting (zonder je tekst)")
     chat.command("integrity-admin", "escalaties")
     assert "open" in chat.last_text("integrity-admin")
+
+
+def test_a_shared_answer_is_visible_to_the_channel(chat):
+    chat.command("ann", "8")
+    [shared] = chat.press("ann", "Deel in het kanaal")
+    assert not shared.ephemeral
+
+
+def test_buttons_answer_in_the_language_of_the_draft(chat):
+    chat.say("bob", "My manager is an idiot")
+    chat.press("bob", "Rewrite tips")
+    assert "Rule 8" in chat.last_text("bob")
