@@ -1,5 +1,7 @@
 """The /protocol command's answers: pure functions from its words to reply elements (no I/O).
 
+The words themselves are the 'protocol.' texts of knowledge/texts.yaml (see bot/texts.py).
+
 `protocol(args, knowledge=, profile=, lang=, is_admin=)` returns a `CommandResult`. Forms, Dutch
 with English aliases: (none) overview; help; <n> | regel <n> | rule <n>; zoek | search <words>;
 casus | case [id]; rol | role <role>; tips [medewerkers]; incident; twijfel | doubt; and for
@@ -19,255 +21,9 @@ from bot.knowledge.schema import RULE_NUMBERS, Case, Contact, Example, Organisat
 from bot.messages import Button, Buttons, Context, Divider, Element, Fields, Header, Text
 from bot.normalize import fold
 from bot.search import SearchIndex
+from bot.texts import PROTOCOL, Phrases
 
 COMMAND = "/protocol"
-
-# The bot's own words, in one place per language ({cmd} is COMMAND).
-PHRASES: dict[str, dict[str, str]] = {
-    "nl": {
-        "overview_title": "Protocol sociale media · {org}",
-        "overview_intro": (
-            "Twijfel je of een bericht door de beugel kan? Stuur me het concept in een "
-            "privébericht (_mag ik dit posten?_). Je krijgt *go*, *let op* of *stop*, de regels "
-            "die het raakt, de woorden die de doorslag gaven, een voorstel en een precedent."
-        ),
-        "overview_rules": "*De 15 regels*",
-        "overview_more": "Meer weten? `{cmd} help` toont alles wat ik kan.",
-        "help_title": "Zo gebruik je {cmd}",
-        "help_admin": "*Voor beheerders*",
-        "form_overview": "overzicht van het protocol",
-        "form_rule": "een regel met uitleg, voorbeelden en precedenten",
-        "form_search": "zoeken in regels, precedenten, tips en wetgeving",
-        "form_case": "alle precedenten, of één precedent met bron",
-        "form_role": "advies per functie: {roles}",
-        "form_tips": "tips voor leidinggevenden (`{cmd} tips medewerkers` voor medewerkers)",
-        "form_incident": "het draaiboek als een bericht al tot problemen heeft geleid",
-        "form_doubt": "samen stap voor stap nagaan of een bericht kan (regel 15)",
-        "form_help": "dit overzicht",
-        "form_reload": "de kennisbestanden opnieuw laden",
-        "form_stats": "gebruikscijfers",
-        "form_escalations": "openstaande escalaties",
-        "usage_rule": "{cmd} 8  ·  {cmd} regel 8",
-        "usage_search": "{cmd} zoek <woorden>",
-        "usage_case": "{cmd} casus [id]",
-        "usage_role": "{cmd} rol <rol>",
-        "usage_tips": "{cmd} tips",
-        "usage_incident": "{cmd} incident",
-        "usage_doubt": "{cmd} twijfel",
-        "usage_help": "{cmd} help",
-        "usage_reload": "{cmd} reload",
-        "usage_stats": "{cmd} stats",
-        "usage_escalations": "{cmd} escalaties",
-        "rule": "Regel {n}",
-        "rule_list_title": "De 15 regels van het protocol",
-        "rule_open": "Open een regel met `{cmd} regel <nummer>`, bijvoorbeeld `{cmd} 8`.",
-        "example_do": "✅ *Zo kan het*",
-        "example_dont": "⛔ *Zo niet*",
-        "example_as": "als {role}",
-        "rule_cases": "*Precedenten*",
-        "share": "Deel in het kanaal",
-        "source": "Bron: {source}",
-        "rule_range": "Regel {n} bestaat niet: het protocol heeft de regels 1 tot en met 15.",
-        "not_a_number": (
-            "‘{arg}’ is geen regelnummer. Gebruik een nummer van 1 tot en met 15, "
-            "bijvoorbeeld `{cmd} regel 8`."
-        ),
-        "search_title": "Zoeken: ‘{query}’",
-        "search_empty": "Waar zoek je naar? Bijvoorbeeld `{cmd} zoek belediging collega`.",
-        "search_none": (
-            "Niets gevonden voor ‘{query}’. Probeer andere of minder woorden, of open een regel "
-            "met `{cmd} regel <nummer>`."
-        ),
-        "kind_rule": "Regel {id}",
-        "kind_case": "Precedent",
-        "kind_tip": "Tip",
-        "kind_playbook": "Draaiboek",
-        "kind_legal": "Wet en regels",
-        "open_rule": "`{cmd} {id}`",
-        "open_case": "`{cmd} casus {id}`",
-        "open_tip": "`{cmd} tips`",
-        "open_playbook": "`{cmd} incident`",
-        "case_list_title": "Precedenten",
-        "case_list_open": "Open er één met `{cmd} casus <id>`.",
-        "case_several": "Meer precedenten passen bij ‘{arg}’:",
-        "case_unknown": "Ik ken geen precedent ‘{arg}’.",
-        "case_date": "Datum",
-        "case_sector": "Sector",
-        "case_kind": "Soort",
-        "case_rules": "Regels",
-        "case_what": "*Wat er gebeurde*",
-        "case_outcome": "*Afloop*",
-        "case_lesson": "*Les*",
-        "sector_public": "publiek",
-        "sector_private": "privaat",
-        "kind_incident": "incident",
-        "kind_good_practice": "goed voorbeeld",
-        "role_list_title": "Advies per functie",
-        "role_list_open": (
-            "Open er één met `{cmd} rol <rol>`, bijvoorbeeld `{cmd} rol leidinggevende`."
-        ),
-        "role_unknown": "Ik ken geen rol ‘{arg}’.",
-        "role_in_public": "*In de publieke sector*",
-        "role_in_private": "*In het bedrijfsleven*",
-        "role_rules": "*Regels die voor jou het meest spelen*",
-        "role_employee": "medewerker",
-        "role_manager": "leidinggevende",
-        "role_communications": "communicatie",
-        "role_policy_advisor": "beleidsadviseur",
-        "role_executive": "bestuurder",
-        "tips_manager_title": "Tips voor leidinggevenden",
-        "tips_employee_title": "Tips voor medewerkers",
-        "tips_unknown": "Tips zijn er voor leidinggevenden en voor medewerkers, niet voor ‘{arg}’.",
-        "rule_ref_one": "regel {rules}",
-        "rule_ref_many": "regels {rules}",
-        "incident_title": "Een bericht heeft al tot problemen geleid",
-        "incident_intro": (
-            "Het draaiboek voor leidinggevenden en HR. Reageer zorgvuldig en niet overhaast: "
-            "eerst de feiten, dan het gesprek."
-        ),
-        "incident_contacts": "*Schakel in*",
-        "doubt_intro": (
-            "We lopen samen een paar vragen langs om te zien of je bericht kan. Regel 15: bij "
-            "twijfel eerst overleggen."
-        ),
-        "contacts_title": "*Bij twijfel (regel 15)*",
-        "contact_manager": "leidinggevende",
-        "contact_communications": "communicatie",
-        "contact_integrity": "integriteit",
-        "contact_hr": "HR",
-        "no_contacts": (
-            "Vraag je leidinggevende of de verantwoordelijke afdeling (communicatie, integriteit "
-            "of HR) om advies."
-        ),
-        "admin_only": "‘{form}’ is alleen voor beheerders van protocolbot.",
-        "admin_ask": "Is er iets mis met de bot? Meld het bij de beheerder in je organisatie.",
-        "unknown": "‘{arg}’ ken ik niet als opdracht voor {cmd}.",
-        "did_you_mean": "Bedoelde je `{cmd} {guess}`?",
-        "try_search": "Wilde je zoeken? `{cmd} zoek {arg}`",
-        "valid_forms": "*Dit kan ik*",
-    },
-    "en": {
-        "overview_title": "Social media protocol · {org}",
-        "overview_intro": (
-            "Not sure whether a post is fine? Send me the draft in a direct message (_may I post "
-            "this?_). You get *go*, *caution* or *stop*, the rules it touches, the words that "
-            "decided it, a suggestion and a precedent."
-        ),
-        "overview_rules": "*The 15 rules*",
-        "overview_more": "Want to know more? `{cmd} help` shows everything I can do.",
-        "help_title": "How to use {cmd}",
-        "help_admin": "*For admins*",
-        "form_overview": "overview of the protocol",
-        "form_rule": "a rule with its explanation, examples and precedents",
-        "form_search": "search the rules, precedents, tips and law",
-        "form_case": "all precedents, or one precedent with its source",
-        "form_role": "guidance per job: {roles}",
-        "form_tips": "tips for managers (`{cmd} tips employees` for employees)",
-        "form_incident": "the playbook once a post has already caused trouble",
-        "form_doubt": "check step by step whether a post is fine (rule 15)",
-        "form_help": "this overview",
-        "form_reload": "reload the knowledge files",
-        "form_stats": "usage figures",
-        "form_escalations": "open escalations",
-        "usage_rule": "{cmd} 8  ·  {cmd} rule 8",
-        "usage_search": "{cmd} search <words>",
-        "usage_case": "{cmd} case [id]",
-        "usage_role": "{cmd} role <role>",
-        "usage_tips": "{cmd} tips",
-        "usage_incident": "{cmd} incident",
-        "usage_doubt": "{cmd} doubt",
-        "usage_help": "{cmd} help",
-        "usage_reload": "{cmd} reload",
-        "usage_stats": "{cmd} stats",
-        "usage_escalations": "{cmd} escalations",
-        "rule": "Rule {n}",
-        "rule_list_title": "The protocol's 15 rules",
-        "rule_open": "Open a rule with `{cmd} rule <number>`, for example `{cmd} 8`.",
-        "example_do": "✅ *Like this*",
-        "example_dont": "⛔ *Not like this*",
-        "example_as": "as {role}",
-        "rule_cases": "*Precedents*",
-        "share": "Share in the channel",
-        "source": "Source: {source}",
-        "rule_range": "There is no rule {n}: the protocol has rules 1 to 15.",
-        "not_a_number": (
-            "‘{arg}’ is not a rule number. Use a number from 1 to 15, for example `{cmd} rule 8`."
-        ),
-        "search_title": "Search: ‘{query}’",
-        "search_empty": (
-            "What are you looking for? For example `{cmd} search insulting a colleague`."
-        ),
-        "search_none": (
-            "Nothing found for ‘{query}’. Try other or fewer words, or open a rule with "
-            "`{cmd} rule <number>`."
-        ),
-        "kind_rule": "Rule {id}",
-        "kind_case": "Precedent",
-        "kind_tip": "Tip",
-        "kind_playbook": "Playbook",
-        "kind_legal": "Law and regulations",
-        "open_rule": "`{cmd} {id}`",
-        "open_case": "`{cmd} case {id}`",
-        "open_tip": "`{cmd} tips`",
-        "open_playbook": "`{cmd} incident`",
-        "case_list_title": "Precedents",
-        "case_list_open": "Open one with `{cmd} case <id>`.",
-        "case_several": "Several precedents match ‘{arg}’:",
-        "case_unknown": "I know no precedent ‘{arg}’.",
-        "case_date": "Date",
-        "case_sector": "Sector",
-        "case_kind": "Kind",
-        "case_rules": "Rules",
-        "case_what": "*What happened*",
-        "case_outcome": "*Outcome*",
-        "case_lesson": "*Lesson*",
-        "sector_public": "public",
-        "sector_private": "private",
-        "kind_incident": "incident",
-        "kind_good_practice": "good practice",
-        "role_list_title": "Guidance per job",
-        "role_list_open": "Open one with `{cmd} role <role>`, for example `{cmd} role manager`.",
-        "role_unknown": "I know no role ‘{arg}’.",
-        "role_in_public": "*In the public sector*",
-        "role_in_private": "*In the private sector*",
-        "role_rules": "*The rules that matter most for you*",
-        "role_employee": "employee",
-        "role_manager": "manager",
-        "role_communications": "communications",
-        "role_policy_advisor": "policy adviser",
-        "role_executive": "executive",
-        "tips_manager_title": "Tips for managers",
-        "tips_employee_title": "Tips for employees",
-        "tips_unknown": "There are tips for managers and for employees, not for ‘{arg}’.",
-        "rule_ref_one": "rule {rules}",
-        "rule_ref_many": "rules {rules}",
-        "incident_title": "A post has already caused trouble",
-        "incident_intro": (
-            "The playbook for managers and HR. Respond with care and without haste: first the "
-            "facts, then the conversation."
-        ),
-        "incident_contacts": "*Bring in*",
-        "doubt_intro": (
-            "Let's go through a few questions together to see whether your post is fine. Rule 15: "
-            "when in doubt, ask first."
-        ),
-        "contacts_title": "*When in doubt (rule 15)*",
-        "contact_manager": "manager",
-        "contact_communications": "communications",
-        "contact_integrity": "integrity",
-        "contact_hr": "HR",
-        "no_contacts": (
-            "Ask your manager or the responsible department (communications, integrity or HR) "
-            "for advice."
-        ),
-        "admin_only": "‘{form}’ is only for protocolbot's admins.",
-        "admin_ask": "Something wrong with the bot? Tell the admin in your organisation.",
-        "unknown": "I don't know ‘{arg}’ as a {cmd} command.",
-        "did_you_mean": "Did you mean `{cmd} {guess}`?",
-        "try_search": "Did you want to search? `{cmd} search {arg}`",
-        "valid_forms": "*What I can do*",
-    },
-}
 
 # The words that open each form, in both languages (whatever the reply language).
 FORMS: dict[str, tuple[str, ...]] = {
@@ -394,9 +150,11 @@ class _Asked:
         self.profile = profile
         self.lang = lang
         self.is_admin = is_admin
+        self.phrases = Phrases(knowledge.texts, lang, PROTOCOL)
 
     def say(self, key: str, **values: object) -> str:
-        return PHRASES[self.lang][key].format(cmd=COMMAND, **values)
+        """The phrase 'protocol.<key>' of texts.yaml, with {cmd} and `values` filled in."""
+        return self.phrases(key, cmd=COMMAND, **values)
 
     # -- overview and help --------------------------------------------------------------------
 
@@ -489,7 +247,7 @@ class _Asked:
         for hit in hits:
             label = self.say(f"kind_{hit.kind}", id=hit.id)
             opener = f"open_{hit.kind}"
-            how = f"\n{self.say(opener, id=hit.id)}" if opener in PHRASES[self.lang] else ""
+            how = f"\n{self.say(opener, id=hit.id)}" if self.phrases.has(opener) else ""
             elements.append(Text(f"*{label} · {hit.title}*\n{hit.snippet}{how}"))
         return tuple(elements)
 

@@ -43,7 +43,7 @@ from bot.models import Review
 from bot.render import group_findings
 from bot.source import KnowledgeSource
 from bot.store import Escalation, EscalationClosedError, Store
-from bot.texts import t
+from bot.texts import Phrases
 
 _PREAMBLE = re.compile(
     r"^\s*(mag ik dit (posten|plaatsen|delen)|kan ik dit (posten|plaatsen|delen)|"
@@ -90,7 +90,11 @@ class Bot:
         if isinstance(event, HomeOpened):
             lang = self._lang(origin, self._state(origin))
             return [
-                Reply(origin.conversation_id, (Text(t(lang, "home")),), fallback=t(lang, "home"))
+                Reply(
+                    origin.conversation_id,
+                    (Text(self._t(lang, "home")),),
+                    fallback=self._t(lang, "home"),
+                )
             ]
         return []
 
@@ -100,12 +104,12 @@ class Bot:
         out: list[Outgoing] = []
         for esc in self.store.due_reminders(after=self.reminder_after, now=now):
             lang = "nl"
-            text = t(lang, "esc_reminder")
+            text = self._t(lang, "esc_reminder")
             out.append(
                 Notification(
                     esc.platform,  # type: ignore[arg-type]
                     user_id=esc.contact_id,
-                    elements=(Text(text), _escalation_buttons(esc, lang)),
+                    elements=(Text(text), _escalation_buttons(esc, self._say_in(lang))),
                     fallback=text,
                 )
             )
@@ -141,7 +145,11 @@ class Bot:
         if not draft:
             lang = self._lang(origin, state)
             return [
-                Reply(origin.conversation_id, (Text(t(lang, "empty")),), fallback=t(lang, "empty"))
+                Reply(
+                    origin.conversation_id,
+                    (Text(self._t(lang, "empty")),),
+                    fallback=self._t(lang, "empty"),
+                )
             ]
         profile = loaded.knowledge.organisation
         role = state.get("role", "employee")
@@ -163,8 +171,10 @@ class Bot:
         self.store.count("review", review.verdict, now=self.clock())
         for rule in current:
             self.store.count("rule", str(rule), now=self.clock())
-        elements = _review_elements(review, loaded.knowledge, lang, previous if previous else None)
-        return [Reply(origin.conversation_id, elements, fallback=t(lang, review.verdict))]
+        elements = _review_elements(
+            review, loaded.knowledge, self._say_in(lang), previous if previous else None
+        )
+        return [Reply(origin.conversation_id, elements, fallback=self._t(lang, review.verdict))]
 
     # -- actions ----------------------------------------------------------------------------
 
@@ -178,19 +188,20 @@ class Bot:
         if kind == "rewrite_tips":
             tips = state.get("last", {}).get("tips", [])
             if not tips:
-                return [self._say(origin, t(lang, "no_tips"))]
+                return [self._say(origin, self._t(lang, "no_tips"))]
             lines = [
-                f"- {t(lang, 'rule', n=rule, title=self._rule_title(rule, lang))}: {tip}"
+                f"- {self._t(lang, 'rule', n=rule, title=self._rule_title(rule, lang))}: {tip}"
                 for rule, tip in tips
             ]
             return [
                 Reply(
-                    origin.conversation_id, (Header(t(lang, "tips_header")), Text("\n".join(lines)))
+                    origin.conversation_id,
+                    (Header(self._t(lang, "tips_header")), Text("\n".join(lines))),
                 )
             ]
         if kind == "done":
             self._save(origin, {"lang": state["lang"]} if "lang" in state else {}, draft=None)
-            return [self._say(origin, t(lang, "done"))]
+            return [self._say(origin, self._t(lang, "done"))]
         if kind == "walk_start":
             return self._walk_start(origin, state, lang)
         if kind == "walk":
@@ -201,13 +212,13 @@ class Bot:
             state.pop("walk", None)
             self._save(origin, state)
             self.store.count("walk", "cancelled", now=self.clock())
-            return [self._say(origin, t(lang, "walk_cancelled"))]
+            return [self._say(origin, self._t(lang, "walk_cancelled"))]
         if kind == "consent":
             return self._consent(origin, state, lang, value)
         if kind == "name_manager":
             state["awaiting"] = "manager_id"
             self._save(origin, state)
-            return [self._say(origin, t(lang, "ask_manager"))]
+            return [self._say(origin, self._t(lang, "ask_manager"))]
         if kind in ("esc_approved", "esc_declined", "esc_discuss"):
             return self._contact_answer(event, kind.removeprefix("esc_"))
         if kind == "share":  # the asker shares an answer with the channel
@@ -218,6 +229,13 @@ class Bot:
                 if isinstance(m, Reply)
             ]
         return []
+
+    def _say_in(self, lang: str) -> Phrases:
+        """The phrases of the knowledge in use (texts.yaml), in `lang`."""
+        return Phrases(self.source.current.knowledge.texts, lang)
+
+    def _t(self, lang: str, key: str, **values: object) -> str:
+        return self._say_in(lang)(key, **values)
 
     def _say(self, origin: Origin, text: str) -> Reply:
         return Reply(origin.conversation_id, (Text(text),), fallback=text)
@@ -242,15 +260,17 @@ class Bot:
             errors = self.source.reload()
             if errors:
                 extra = (
-                    Text(t(lang, "reload_failed")),
+                    Text(self._t(lang, "reload_failed")),
                     Text("\n".join(f"- `{e}`" for e in errors[:30])),
                 )
             else:
-                extra = (Text(t(lang, "reloaded", version=self.source.current.knowledge.version)),)
+                extra = (
+                    Text(self._t(lang, "reloaded", version=self.source.current.knowledge.version)),
+                )
         elif result.action == "stats" and is_admin:
-            extra = _stats(self.store.weekly_counts(now=self.clock()), lang)
+            extra = _stats(self.store.weekly_counts(now=self.clock()), self._say_in(lang))
         elif result.action == "escalations" and is_admin:
-            extra = _open_escalations(self.store.open_escalations(), lang)
+            extra = _open_escalations(self.store.open_escalations(), self._say_in(lang))
         elements = tuple(result.elements) + extra
         return [Reply(origin.conversation_id, elements, ephemeral=result.ephemeral)]
 
@@ -269,7 +289,7 @@ class Bot:
     def _walk_start(self, origin: Origin, state: dict, lang: str) -> list[Outgoing]:
         walk = self.source.current.knowledge.walk
         if walk is None or "last" not in state:
-            return [self._say(origin, t(lang, "no_review"))]
+            return [self._say(origin, self._t(lang, "no_review"))]
         self.store.count("walk", "started", now=self.clock())
         return self._walk_show(origin, state, lang, walks.start(walk, self._facts(state)))
 
@@ -277,7 +297,7 @@ class Bot:
         walk = self.source.current.knowledge.walk
         stored = state.get("walk")
         if walk is None or stored is None:
-            return [self._say(origin, t(lang, "no_review"))]
+            return [self._say(origin, self._t(lang, "no_review"))]
         current = walks.resume(walk, stored, self._facts(state))
         if not isinstance(current, walks.Ask):
             return self._walk_start(origin, state, lang)
@@ -291,7 +311,7 @@ class Bot:
         walk = self.source.current.knowledge.walk
         stored = state.get("walk")
         if walk is None or stored is None:
-            return [self._say(origin, t(lang, "no_review"))]
+            return [self._say(origin, self._t(lang, "no_review"))]
         current = walks.resume(walk, stored, self._facts(state))
         if not isinstance(current, walks.Ask):
             return self._walk_start(origin, state, lang)
@@ -304,15 +324,15 @@ class Bot:
             state["walk"] = step.state.to_dict()
             self._save(origin, state)
             options = tuple(Option(c.label.get(lang), c.value) for c in step.step.choices)
-            elements: list[Element] = [Header(t(lang, "walk_header"))]
+            elements: list[Element] = [Header(self._t(lang, "walk_header"))]
             if step.step.help:
                 elements.append(Context(step.step.help.get(lang)))
             elements.append(Choice(step.step.question.get(lang), "walk", options))
             elements.append(
                 Buttons(
                     (
-                        Button(t(lang, "btn_back"), "walk_back"),
-                        Button(t(lang, "btn_cancel"), "walk_cancel"),
+                        Button(self._t(lang, "btn_back"), "walk_back"),
+                        Button(self._t(lang, "btn_cancel"), "walk_cancel"),
                     )
                 )
             )
@@ -330,7 +350,7 @@ class Bot:
             return [
                 Reply(
                     origin.conversation_id,
-                    (Text(text), Context(t(lang, outcome.kind))),
+                    (Text(text), Context(self._t(lang, outcome.kind))),
                     fallback=text,
                 )
             ]
@@ -347,17 +367,17 @@ class Bot:
     ) -> list[Outgoing]:
         role = role or "manager"
         contact = self._contact(role)
-        label = t(lang, f"contact_{role}")
+        label = self._t(lang, f"contact_{role}")
         if contact is None and role != "manager":
             self._save(origin, state)
-            return [self._say(origin, t(lang, "consult_none", role=label))]
+            return [self._say(origin, self._t(lang, "consult_none", role=label))]
         name = contact.name if contact else label
         state["consult"] = {"role": role, "contact_id": _contact_id(contact, origin), "name": name}
         self._save(origin, state)
         elements: list[Element] = [Text(intro)] if intro else []
-        elements.append(_consent_question(lang, name))
+        elements.append(_consent_question(self._say_in(lang), name))
         if role == "manager":
-            elements.append(Buttons((Button(t(lang, "btn_own_manager"), "name_manager"),)))
+            elements.append(Buttons((Button(self._t(lang, "btn_own_manager"), "name_manager"),)))
         return [Reply(origin.conversation_id, tuple(elements))]
 
     def _consult_named(self, origin: Origin, state: dict, manager_id: str) -> list[Outgoing]:
@@ -367,13 +387,13 @@ class Bot:
         contact_id = manager_id.lstrip("@")
         state["consult"] = {"role": "manager", "contact_id": contact_id, "name": manager_id}
         self._save(origin, state)
-        return [Reply(origin.conversation_id, (_consent_question(lang, manager_id),))]
+        return [Reply(origin.conversation_id, (_consent_question(self._say_in(lang), manager_id),))]
 
     def _consent(self, origin: Origin, state: dict, lang: str, value: str) -> list[Outgoing]:
         consult = state.pop("consult", None)
         if consult is None or value == "cancel" or not consult.get("contact_id"):
             self._save(origin, state)
-            return [self._say(origin, t(lang, "not_sent"))]
+            return [self._say(origin, self._t(lang, "not_sent"))]
         last = state.get("last", {})
         draft = None
         if value == "with_draft":
@@ -381,7 +401,7 @@ class Bot:
                 origin.platform, origin.tenant, origin.user_id, now=self.clock()
             )
         rules = tuple(last.get("rules", ()))
-        summary = t(
+        summary = self._t(
             lang,
             "esc_summary",
             requester=f"<@{origin.user_id}>",
@@ -402,16 +422,18 @@ class Bot:
         )
         self._save(origin, state)
         self.store.count("escalation", "created", now=self.clock())
-        elements: list[Element] = [Header(t(lang, "esc_header")), Text(summary)]
+        elements: list[Element] = [Header(self._t(lang, "esc_header")), Text(summary)]
         elements.append(
-            Text(t(lang, "esc_draft", draft=draft)) if draft else Context(t(lang, "esc_no_draft"))
+            Text(self._t(lang, "esc_draft", draft=draft))
+            if draft
+            else Context(self._t(lang, "esc_no_draft"))
         )
-        elements.append(_escalation_buttons(esc, lang))
+        elements.append(_escalation_buttons(esc, self._say_in(lang)))
         return [
             Notification(
                 origin.platform, user_id=esc.contact_id, elements=tuple(elements), fallback=summary
             ),
-            self._say(origin, t(lang, "sent", contact=consult["name"])),
+            self._say(origin, self._t(lang, "sent", contact=consult["name"])),
         ]
 
     def _contact_answer(self, event: Action, status: str) -> list[Outgoing]:
@@ -419,16 +441,19 @@ class Bot:
         lang = self._lang(origin, self._state(origin))
         esc = self.store.get_escalation(event.value)
         if esc is None or esc.contact_id != origin.user_id:
-            return [self._say(origin, t(lang, "esc_unknown"))]
+            return [self._say(origin, self._t(lang, "esc_unknown"))]
         try:
             esc = self.store.set_escalation_status(
                 esc.id, status, actor=origin.user_id, answer=event.text or None, now=self.clock()
             )
         except EscalationClosedError:
-            return [self._say(origin, t(lang, "esc_closed"))]
+            return [self._say(origin, self._t(lang, "esc_closed"))]
         self.store.count("escalation", status, now=self.clock())
-        result = t(
-            lang, "esc_result", contact=f"<@{origin.user_id}>", status=t(lang, f"status_{status}")
+        result = self._t(
+            lang,
+            "esc_result",
+            contact=f"<@{origin.user_id}>",
+            status=self._t(lang, f"status_{status}"),
         )
         elements: tuple[Element, ...] = (Text(result),)
         if esc.answer:
@@ -437,7 +462,7 @@ class Bot:
             Notification(
                 esc.platform, user_id=esc.requester_id, elements=elements, fallback=result
             ),  # type: ignore[arg-type]
-            Reply(origin.conversation_id, (Text(t(lang, "esc_answered")),), replace=True),
+            Reply(origin.conversation_id, (Text(self._t(lang, "esc_answered")),), replace=True),
         ]
 
 
@@ -445,62 +470,61 @@ class Bot:
 
 
 def _review_elements(
-    review: Review, knowledge, lang: str, previous: set[int] | None
+    review: Review, knowledge, say: Phrases, previous: set[int] | None
 ) -> tuple[Element, ...]:
-    elements: list[Element] = [Header(t(lang, review.verdict))]
+    lang = say.lang
+    elements: list[Element] = [Header(say(review.verdict))]
     for number, groups in group_findings(review.findings):
         rule = knowledge.rules.get(number)
         elements.append(Divider())
         elements.append(
-            Text(f"*{t(lang, 'rule', n=number, title=rule.title.get(lang) if rule else '')}*")
+            Text(f"*{say('rule', n=number, title=rule.title.get(lang) if rule else '')}*")
         )
         for group in groups:
             first = group[0]
             words = ", ".join(f"“{f.trigger}”" for f in group)
-            tip = t(lang, "tip", text=first.suggestion)
-            elements.append(Text(f"{t(lang, 'words', words=words)}\n{first.explanation}\n{tip}"))
+            tip = say("tip", text=first.suggestion)
+            elements.append(Text(f"{say('words', words=words)}\n{first.explanation}\n{tip}"))
             case = knowledge.cases.get(first.case) if first.case else None
             if case:
-                elements.append(
-                    Context(t(lang, "case", title=case.title.get(lang), date=case.date))
-                )
+                elements.append(Context(say("case", title=case.title.get(lang), date=case.date)))
     current = set(review.rules) - {15}
     if previous is not None:
         fixed, remaining = sorted(previous - current), sorted(previous & current)
         notes = []
         if fixed:
-            notes.append(t(lang, "fixed", rules=", ".join(map(str, fixed))))
+            notes.append(say("fixed", rules=", ".join(map(str, fixed))))
         if remaining:
-            notes.append(t(lang, "remaining", rules=", ".join(map(str, remaining))))
+            notes.append(say("remaining", rules=", ".join(map(str, remaining))))
         if notes:
             elements.append(Context(" — ".join(notes)))
-    buttons = [Button(t(lang, "btn_rule", n=n), "show_rule", str(n)) for n in sorted(current)[:2]]
+    buttons = [Button(say("btn_rule", n=n), "show_rule", str(n)) for n in sorted(current)[:2]]
     if review.verdict != "go":
-        buttons.append(Button(t(lang, "btn_doubt"), "walk_start", style="primary"))
-        buttons.append(Button(t(lang, "btn_tips"), "rewrite_tips"))
-    buttons.append(Button(t(lang, "btn_done"), "done"))
+        buttons.append(Button(say("btn_doubt"), "walk_start", style="primary"))
+        buttons.append(Button(say("btn_tips"), "rewrite_tips"))
+    buttons.append(Button(say("btn_done"), "done"))
     elements.append(Buttons(tuple(buttons)))
     return tuple(elements)
 
 
-def _consent_question(lang: str, contact: str) -> Choice:
+def _consent_question(say: Phrases, contact: str) -> Choice:
     return Choice(
-        t(lang, "consult_who", contact=contact),
+        say("consult_who", contact=contact),
         "consent",
         (
-            Option(t(lang, "opt_summary"), "summary"),
-            Option(t(lang, "opt_draft"), "with_draft"),
-            Option(t(lang, "opt_cancel"), "cancel"),
+            Option(say("opt_summary"), "summary"),
+            Option(say("opt_draft"), "with_draft"),
+            Option(say("opt_cancel"), "cancel"),
         ),
     )
 
 
-def _escalation_buttons(esc: Escalation, lang: str) -> Buttons:
+def _escalation_buttons(esc: Escalation, say: Phrases) -> Buttons:
     return Buttons(
         (
-            Button(t(lang, "esc_approve"), "esc_approved", esc.id, "primary"),
-            Button(t(lang, "esc_decline"), "esc_declined", esc.id, "danger"),
-            Button(t(lang, "esc_discuss"), "esc_discuss", esc.id),
+            Button(say("esc_approve"), "esc_approved", esc.id, "primary"),
+            Button(say("esc_decline"), "esc_declined", esc.id, "danger"),
+            Button(say("esc_discuss"), "esc_discuss", esc.id),
         )
     )
 
@@ -515,23 +539,23 @@ def _contact_id(contact, origin: Origin) -> str:
     return contact.email or contact.name
 
 
-def _stats(rows: list[tuple[str, str, str, int]], lang: str) -> tuple[Element, ...]:
+def _stats(rows: list[tuple[str, str, str, int]], say: Phrases) -> tuple[Element, ...]:
     if not rows:
-        return (Text(t(lang, "stats_empty")),)
+        return (Text(say("stats_empty")),)
     by_week: dict[str, list[str]] = {}
     for week, metric, key, value in rows:
         by_week.setdefault(week, []).append(f"{metric}{':' + key if key else ''} {value}")
-    return (Header(t(lang, "stats_header")),) + tuple(
+    return (Header(say("stats_header")),) + tuple(
         Text(f"*{week}*: " + ", ".join(items)) for week, items in by_week.items()
     )
 
 
-def _open_escalations(escalations: list[Escalation], lang: str) -> tuple[Element, ...]:
+def _open_escalations(escalations: list[Escalation], say: Phrases) -> tuple[Element, ...]:
     if not escalations:
-        return (Text(t(lang, "open_empty")),)
+        return (Text(say("open_empty")),)
     lines = [
         f"- `{e.id[:8]}` {e.created_at:%Y-%m-%d %H:%M} — {e.contact_role} — {e.status} — "
-        f"regels {', '.join(map(str, e.rules)) or '-'}"
+        + say("open_rules", rules=", ".join(map(str, e.rules)) or "-")
         for e in escalations
     ]
-    return (Header(t(lang, "open_header")), Text("\n".join(lines)))
+    return (Header(say("open_header")), Text("\n".join(lines)))

@@ -1,144 +1,213 @@
-"""The bot's own phrases in the conversation, per language (Dutch first)."""
+"""The bot's own phrases: which texts the code needs, and filling them in.
+
+The phrases themselves live in knowledge/texts.yaml, so integrity staff can change the tone;
+this module only declares every key the code looks up, with the {placeholders} it fills in
+(the loader checks texts.yaml against `REQUIRED`), and formats a loaded text. Keys of the
+/protocol answers start with 'protocol.'; they are filled in with {cmd} among other values.
+"""
 
 from __future__ import annotations
 
-TEXTS: dict[str, dict[str, str]] = {
-    "nl": {
-        "go": "🟢 GO: niets in het protocol staat dit bericht in de weg.",
-        "caution": "🟠 LET OP: dit kan prima zijn na een aanpassing of een check.",
-        "stop": "🔴 STOP: plaats dit niet zo; overleg eerst (regel 15).",
-        "rule": "Regel {n}: {title}",
-        "words": "Woorden: {words}",
-        "tip": "Tip: {text}",
-        "case": "Precedent: {title} ({date})",
-        "fixed": "Opgelost: {rules}",
-        "remaining": "Blijft: {rules}",
-        "btn_rule": "Regel {n} bekijken",
-        "btn_doubt": "Ik twijfel nog",
-        "btn_tips": "Tips om te herschrijven",
-        "btn_done": "Klaar",
-        "btn_back": "Terug",
-        "btn_cancel": "Stoppen",
-        "empty": "Stuur me het bericht dat je wilt plaatsen, dan kijk ik mee. Typ `/protocol` voor "
-        "de regels, casussen en tips.",
-        "home": 'Hoi! Stuur me een concept van je bericht ("mag ik dit posten: …") en ik zeg of het '
-        "kan volgens ons social-mediaprotocol. Met `/protocol` vind je de regels, casussen en tips.",
-        "tips_header": "Zo kun je het herschrijven",
-        "no_tips": "Er is niets te herschrijven: het protocol staat dit bericht niet in de weg.",
-        "done": "Prima. Ik heb je concept gewist. Succes!",
-        "no_review": "Stuur me eerst het bericht waarover je twijfelt, dan lopen we het samen door.",
-        "walk_header": "Bij twijfel: regel 15",
-        "walk_cancelled": "Gestopt. Je kunt altijd opnieuw beginnen met `/protocol twijfel`.",
-        "post": "Je kunt het plaatsen. Uiteindelijk is het je eigen beslissing en verantwoordelijkheid.",
-        "revise": "Pas je bericht eerst aan en stuur het me opnieuw; ik vergelijk het met je vorige versie.",
-        "consult_who": "Ik kan je vraag voorleggen aan {contact}. Wat mag ik meesturen?",
-        "consult_none": "Er is in het profiel van de organisatie geen contactpersoon voor {role} "
-        "ingesteld. Vraag je leidinggevende of de integriteitscoördinator om advies.",
-        "btn_own_manager": "Mijn eigen leidinggevende noemen",
-        "ask_manager": "Typ de gebruikersnaam of het id van je leidinggevende.",
-        "opt_summary": "Alleen een samenvatting (zonder je tekst)",
-        "opt_draft": "De samenvatting én mijn tekst",
-        "opt_cancel": "Niets, ik regel het zelf",
-        "sent": "Verstuurd naar {contact}. Je hoort het hier zodra er antwoord is.",
-        "not_sent": "Niets verstuurd. Alles blijft in dit gesprek.",
-        "esc_header": "Adviesvraag over een bericht voor social media",
-        "esc_summary": "{requester} twijfelt over een bericht. Oordeel van de bot: {verdict}; "
-        "regels: {rules}.",
-        "esc_draft": "Het concept (met toestemming gedeeld):\n> {draft}",
-        "esc_no_draft": "Het concept is niet meegestuurd.",
-        "esc_approve": "Akkoord: plaatsen mag",
-        "esc_decline": "Liever niet plaatsen",
-        "esc_discuss": "Even overleggen",
-        "esc_answered": "Bedankt, je antwoord is doorgegeven.",
-        "esc_result": "Antwoord van {contact}: {status}",
-        "esc_unknown": "Deze adviesvraag bestaat niet meer.",
-        "esc_closed": "Deze adviesvraag is al beantwoord.",
-        "esc_reminder": "Herinnering: er wacht nog een adviesvraag op je antwoord.",
-        "status_approved": "akkoord, plaatsen mag",
-        "status_declined": "liever niet plaatsen",
-        "status_discuss": "even overleggen",
-        "refused": "Dat mag alleen een beheerder van protocolbot.",
-        "reloaded": "Kennis opnieuw geladen (versie {version}).",
-        "reload_failed": "De kennis heeft fouten; de vorige versie blijft actief:",
-        "stats_header": "Anonieme cijfers per week",
-        "stats_empty": "Nog geen cijfers.",
-        "open_header": "Open adviesvragen",
-        "open_empty": "Er staan geen adviesvragen open.",
-        "contact_manager": "je leidinggevende",
-        "contact_communications": "de afdeling communicatie",
-        "contact_integrity": "de integriteitscoördinator",
-        "contact_confidential_adviser": "de vertrouwenspersoon",
-    },
-    "en": {
-        "go": "🟢 GO: nothing in the protocol stands against this post.",
-        "caution": "🟠 CAUTION: this may be fine after a change or a check.",
-        "stop": "🔴 STOP: don't post this as it is; talk to someone first (rule 15).",
-        "rule": "Rule {n}: {title}",
-        "words": "Words: {words}",
-        "tip": "Tip: {text}",
-        "case": "Precedent: {title} ({date})",
-        "fixed": "Fixed: {rules}",
-        "remaining": "Still there: {rules}",
-        "btn_rule": "Show rule {n}",
-        "btn_doubt": "I'm still in doubt",
-        "btn_tips": "Rewrite tips",
-        "btn_done": "Done",
-        "btn_back": "Back",
-        "btn_cancel": "Stop",
-        "empty": "Send me the post you want to publish and I'll have a look. Type `/protocol` for "
-        "the rules, cases and tips.",
-        "home": 'Hi! Send me a draft of your post ("can I post this: …") and I\'ll tell you whether '
-        "it fits our social-media protocol. `/protocol` shows the rules, cases and tips.",
-        "tips_header": "How to rewrite it",
-        "no_tips": "Nothing to rewrite: the protocol doesn't stand against this post.",
-        "done": "Fine. I've deleted your draft. Good luck!",
-        "no_review": "Send me the post you're in doubt about first, then we'll go through it together.",
-        "walk_header": "In doubt: rule 15",
-        "walk_cancelled": "Stopped. You can start again any time with `/protocol doubt`.",
-        "post": "You can post it. In the end it is your own decision and responsibility.",
-        "revise": "Change your post first and send it to me again; I'll compare it with your last "
-        "version.",
-        "consult_who": "I can put your question to {contact}. What may I send along?",
-        "consult_none": "The organisation profile has no contact for {role}. Ask your manager or "
-        "the integrity coordinator for advice.",
-        "btn_own_manager": "Name my own manager",
-        "ask_manager": "Type your manager's user name or id.",
-        "opt_summary": "Only a summary (without your text)",
-        "opt_draft": "The summary and my text",
-        "opt_cancel": "Nothing, I'll handle it myself",
-        "sent": "Sent to {contact}. You'll hear it here as soon as there is an answer.",
-        "not_sent": "Nothing was sent. Everything stays in this chat.",
-        "esc_header": "Request for advice about a social media post",
-        "esc_summary": "{requester} is in doubt about a post. The bot's verdict: {verdict}; "
-        "rules: {rules}.",
-        "esc_draft": "The draft (shared with consent):\n> {draft}",
-        "esc_no_draft": "The draft was not sent along.",
-        "esc_approve": "Agreed: fine to post",
-        "esc_decline": "Better not post",
-        "esc_discuss": "Let's talk",
-        "esc_answered": "Thanks, your answer has been passed on.",
-        "esc_result": "Answer from {contact}: {status}",
-        "esc_unknown": "This request for advice no longer exists.",
-        "esc_closed": "This request for advice has already been answered.",
-        "esc_reminder": "Reminder: a request for advice is waiting for your answer.",
-        "status_approved": "agreed, fine to post",
-        "status_declined": "better not post",
-        "status_discuss": "let's talk",
-        "refused": "Only a protocolbot administrator may do that.",
-        "reloaded": "Knowledge reloaded (version {version}).",
-        "reload_failed": "The knowledge has errors; the previous version stays active:",
-        "stats_header": "Anonymous figures per week",
-        "stats_empty": "No figures yet.",
-        "open_header": "Open requests for advice",
-        "open_empty": "There are no open requests for advice.",
-        "contact_manager": "your manager",
-        "contact_communications": "the communications department",
-        "contact_integrity": "the integrity coordinator",
-        "contact_confidential_adviser": "the confidential adviser",
-    },
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from bot.knowledge.schema import Text
+
+PROTOCOL = "protocol."  # the prefix of the /protocol answers' keys
+
+
+def _p(*names: str) -> frozenset[str]:
+    return frozenset(names)
+
+
+# every key the code uses -> the placeholders its texts must hold (no more, no fewer)
+REQUIRED: dict[str, frozenset[str]] = {
+    # the verdict on a draft and the buttons below it
+    "go": _p(),
+    "caution": _p(),
+    "stop": _p(),
+    "rule": _p("n", "title"),
+    "words": _p("words"),
+    "tip": _p("text"),
+    "case": _p("title", "date"),
+    "fixed": _p("rules"),
+    "remaining": _p("rules"),
+    "btn_rule": _p("n"),
+    "btn_doubt": _p(),
+    "btn_tips": _p(),
+    "btn_done": _p(),
+    "btn_back": _p(),
+    "btn_cancel": _p(),
+    # greeting, rewrite tips, finishing
+    "empty": _p(),
+    "home": _p(),
+    "tips_header": _p(),
+    "no_tips": _p(),
+    "done": _p(),
+    "no_review": _p(),
+    # the rule-15 doubt walk; 'post' and 'revise' close its outcomes of that kind
+    "walk_header": _p(),
+    "walk_cancelled": _p(),
+    "post": _p(),
+    "revise": _p(),
+    # asking for advice, only with consent
+    "consult_who": _p("contact"),
+    "consult_none": _p("role"),
+    "btn_own_manager": _p(),
+    "ask_manager": _p(),
+    "opt_summary": _p(),
+    "opt_draft": _p(),
+    "opt_cancel": _p(),
+    "sent": _p("contact"),
+    "not_sent": _p(),
+    # the request for advice as the contact gets it, and the answer
+    "esc_header": _p(),
+    "esc_summary": _p("requester", "verdict", "rules"),
+    "esc_draft": _p("draft"),
+    "esc_no_draft": _p(),
+    "esc_approve": _p(),
+    "esc_decline": _p(),
+    "esc_discuss": _p(),
+    "esc_answered": _p(),
+    "esc_result": _p("contact", "status"),
+    "esc_unknown": _p(),
+    "esc_closed": _p(),
+    "esc_reminder": _p(),
+    "status_approved": _p(),
+    "status_declined": _p(),
+    "status_discuss": _p(),
+    # for admins
+    "refused": _p(),
+    "reloaded": _p("version"),
+    "reload_failed": _p(),
+    "stats_header": _p(),
+    "stats_empty": _p(),
+    "open_header": _p(),
+    "open_empty": _p(),
+    "open_rules": _p("rules"),
+    # contacts as named in a sentence: 'contact_' + the contact's role
+    "contact_manager": _p(),
+    "contact_communications": _p(),
+    "contact_integrity": _p(),
+    "contact_confidential_adviser": _p(),
+    # /protocol: the command's answers ({cmd} is the command itself)
+    "protocol.overview_title": _p("org"),
+    "protocol.overview_intro": _p(),
+    "protocol.overview_rules": _p(),
+    "protocol.overview_more": _p("cmd"),
+    "protocol.help_title": _p("cmd"),
+    "protocol.help_admin": _p(),
+    "protocol.form_overview": _p(),
+    "protocol.form_rule": _p(),
+    "protocol.form_search": _p(),
+    "protocol.form_case": _p(),
+    "protocol.form_role": _p("roles"),
+    "protocol.form_tips": _p("cmd"),
+    "protocol.form_incident": _p(),
+    "protocol.form_doubt": _p(),
+    "protocol.form_help": _p(),
+    "protocol.form_reload": _p(),
+    "protocol.form_stats": _p(),
+    "protocol.form_escalations": _p(),
+    "protocol.usage_rule": _p("cmd"),
+    "protocol.usage_search": _p("cmd"),
+    "protocol.usage_case": _p("cmd"),
+    "protocol.usage_role": _p("cmd"),
+    "protocol.usage_tips": _p("cmd"),
+    "protocol.usage_incident": _p("cmd"),
+    "protocol.usage_doubt": _p("cmd"),
+    "protocol.usage_help": _p("cmd"),
+    "protocol.usage_reload": _p("cmd"),
+    "protocol.usage_stats": _p("cmd"),
+    "protocol.usage_escalations": _p("cmd"),
+    "protocol.rule": _p("n"),
+    "protocol.rule_list_title": _p(),
+    "protocol.rule_open": _p("cmd"),
+    "protocol.example_do": _p(),
+    "protocol.example_dont": _p(),
+    "protocol.example_as": _p("role"),
+    "protocol.rule_cases": _p(),
+    "protocol.share": _p(),
+    "protocol.source": _p("source"),
+    "protocol.rule_range": _p("n"),
+    "protocol.not_a_number": _p("arg", "cmd"),
+    "protocol.search_title": _p("query"),
+    "protocol.search_empty": _p("cmd"),
+    "protocol.search_none": _p("query", "cmd"),
+    "protocol.kind_rule": _p("id"),
+    "protocol.kind_case": _p(),
+    "protocol.kind_tip": _p(),
+    "protocol.kind_playbook": _p(),
+    "protocol.kind_legal": _p(),
+    "protocol.open_rule": _p("cmd", "id"),
+    "protocol.open_case": _p("cmd", "id"),
+    "protocol.open_tip": _p("cmd"),
+    "protocol.open_playbook": _p("cmd"),
+    "protocol.case_list_title": _p(),
+    "protocol.case_list_open": _p("cmd"),
+    "protocol.case_several": _p("arg"),
+    "protocol.case_unknown": _p("arg"),
+    "protocol.case_date": _p(),
+    "protocol.case_sector": _p(),
+    "protocol.case_kind": _p(),
+    "protocol.case_rules": _p(),
+    "protocol.case_what": _p(),
+    "protocol.case_outcome": _p(),
+    "protocol.case_lesson": _p(),
+    "protocol.sector_public": _p(),
+    "protocol.sector_private": _p(),
+    "protocol.kind_incident": _p(),
+    "protocol.kind_good_practice": _p(),
+    "protocol.role_list_title": _p(),
+    "protocol.role_list_open": _p("cmd"),
+    "protocol.role_unknown": _p("arg"),
+    "protocol.role_in_public": _p(),
+    "protocol.role_in_private": _p(),
+    "protocol.role_rules": _p(),
+    "protocol.role_employee": _p(),
+    "protocol.role_manager": _p(),
+    "protocol.role_communications": _p(),
+    "protocol.role_policy_advisor": _p(),
+    "protocol.role_executive": _p(),
+    "protocol.tips_manager_title": _p(),
+    "protocol.tips_employee_title": _p(),
+    "protocol.tips_unknown": _p("arg"),
+    "protocol.rule_ref_one": _p("rules"),
+    "protocol.rule_ref_many": _p("rules"),
+    "protocol.incident_title": _p(),
+    "protocol.incident_intro": _p(),
+    "protocol.incident_contacts": _p(),
+    "protocol.doubt_intro": _p(),
+    "protocol.contacts_title": _p(),
+    "protocol.contact_manager": _p(),
+    "protocol.contact_communications": _p(),
+    "protocol.contact_integrity": _p(),
+    "protocol.contact_hr": _p(),
+    "protocol.no_contacts": _p(),
+    "protocol.admin_only": _p("form"),
+    "protocol.admin_ask": _p(),
+    "protocol.unknown": _p("arg", "cmd"),
+    "protocol.did_you_mean": _p("cmd", "guess"),
+    "protocol.try_search": _p("cmd", "arg"),
+    "protocol.valid_forms": _p(),
 }
 
 
-def t(lang: str, key: str, **values: object) -> str:
-    table = TEXTS["en" if lang == "en" else "nl"]
-    return table[key].format(**values)
+def t(texts: Mapping[str, Text], lang: str, key: str, **values: object) -> str:
+    """The text under `key` in `lang` ('en', else Dutch), with its placeholders filled in."""
+    return texts[key].get("en" if lang == "en" else "nl").format(**values)
+
+
+@dataclass(frozen=True)
+class Phrases:
+    """The loaded texts in one language: `say("rule", n=8, title=...)`."""
+
+    texts: Mapping[str, Text]
+    lang: str
+    prefix: str = ""
+
+    def __call__(self, key: str, **values: object) -> str:
+        return t(self.texts, self.lang, self.prefix + key, **values)
+
+    def has(self, key: str) -> bool:
+        return self.prefix + key in REQUIRED

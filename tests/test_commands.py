@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from bot.commands import FORMS, PHRASES, CommandResult, protocol
+from bot.commands import FORMS, CommandResult, protocol
+from bot.knowledge.loader import load_knowledge
 from bot.messages import (
     Button,
     Buttons,
@@ -15,8 +16,18 @@ from bot.messages import (
     Header,
     Text,
 )
+from bot.texts import PROTOCOL, REQUIRED
 
 ELEMENT_TYPES = (Header, Text, Fields, Context, Divider, Buttons, Choice)
+# the /protocol phrases of the shipped knowledge/texts.yaml, per language, without 'protocol.'
+PHRASES = {
+    lang: {
+        key.removeprefix(PROTOCOL): text.get(lang)
+        for key, text in load_knowledge().texts.items()
+        if key.startswith(PROTOCOL)
+    }
+    for lang in ("nl", "en")
+}
 
 
 @pytest.fixture(scope="module")
@@ -99,6 +110,9 @@ def test_every_form_answers_in_both_languages(run, args, lang):
 
 def test_phrases_exist_in_both_languages():
     assert PHRASES["nl"].keys() == PHRASES["en"].keys()
+    assert {PROTOCOL + key for key in PHRASES["nl"]} == {
+        k for k in REQUIRED if k.startswith(PROTOCOL)
+    }
     assert all(PHRASES["nl"].values()) and all(PHRASES["en"].values())
 
 

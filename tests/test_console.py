@@ -69,3 +69,42 @@ def test_the_default_store_needs_no_configuration(tmp_path):
     assert out.returncode == 0, out.stderr
     assert "STOP" in out.stdout
     assert (tmp_path / "data" / "protocolbot" / "state.db").exists()
+
+
+def _start(args: list[str], tmp_path: Path) -> subprocess.CompletedProcess:
+    env = {**os.environ, "XDG_DATA_HOME": str(tmp_path / "data")}
+    env.pop("PROTOCOLBOT_DATABASE_URL", None)
+    return subprocess.run(
+        [sys.executable, "-m", "bot.cli", "chat", *args],
+        input="hoi\n",
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        env=env,
+        timeout=120,
+    )
+
+
+def test_a_bad_store_address_is_named_without_a_traceback(tmp_path):
+    bare = _start(["--database", str(tmp_path / "state.db")], tmp_path)
+    assert bare.returncode == 1
+    assert f"write sqlite:///{tmp_path / 'state.db'}" in bare.stderr
+    assert "Traceback" not in bare.stderr
+
+    unknown = _start(["--database", "mysql://db/x"], tmp_path)
+    assert unknown.returncode == 1 and "'mysql'" in unknown.stderr
+
+    down = _start(["--database", "postgresql://postgres@127.0.0.1:1/none"], tmp_path)
+    assert down.returncode == 1
+    assert "PostgreSQL unreachable" in down.stderr and "Traceback" not in down.stderr
+
+
+def test_broken_knowledge_stops_the_chat_with_every_problem_named(tmp_path):
+    knowledge = tmp_path / "knowledge"
+    subprocess.run(["cp", "-r", str(ROOT / "knowledge"), str(knowledge)], check=True)
+    texts = knowledge / "texts.yaml"
+    texts.write_text(texts.read_text(encoding="utf-8").replace("{version}", "{versoin}", 1))
+    out = _start(["--knowledge", str(knowledge)], tmp_path)
+    assert out.returncode == 2
+    assert "texts.yaml:" in out.stderr and "chat not started" in out.stderr
+    assert "Traceback" not in out.stderr

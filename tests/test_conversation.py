@@ -298,3 +298,43 @@ def test_buttons_answer_in_the_language_of_the_draft(chat):
     chat.say("bob", "My manager is an idiot")
     chat.press("bob", "Rewrite tips")
     assert "Rule 8" in chat.last_text("bob")
+
+
+def test_integrity_staff_change_the_bots_phrasing_in_texts_yaml(store, clock, tmp_path):
+    import shutil
+
+    from bot.knowledge.loader import default_knowledge_dir
+
+    directory = tmp_path / "knowledge"
+    shutil.copytree(default_knowledge_dir(), directory)
+    chat = Chat(Bot(KnowledgeSource(directory), store, clock=clock))
+    chat.say("ann", "Mijn baas is een klootzak")
+    assert "🔴 STOP: plaats dit niet zo" in chat.last_text("ann")
+    texts = directory / "texts.yaml"
+    text = texts.read_text(encoding="utf-8")
+    for old, new in (
+        ('"🔴 STOP: plaats dit niet zo;', '"🔴 STOP: even wachten met plaatsen;'),
+        ('"Deel in het kanaal"', '"Laat het je team zien"'),
+        (
+            '"Kennis opnieuw geladen (versie {version})."',
+            '"Nieuwe teksten staan klaar ({version})."',
+        ),
+    ):
+        assert text.count(old) == 1
+        text = text.replace(old, new)
+    texts.write_text(text, encoding="utf-8")
+    chat.say("ann", "Mijn baas is een klootzak")
+    assert "plaats dit niet zo" in chat.last_text("ann")  # not before a reload
+    chat.command("integrity-admin", "reload")
+    assert "Nieuwe teksten staan klaar" in chat.last_text("integrity-admin")
+    chat.say("ann", "Mijn baas is een klootzak")
+    assert "🔴 STOP: even wachten met plaatsen" in chat.last_text("ann")
+    chat.command("ann", "8")
+    [shared] = chat.press("ann", "Laat het je team zien")
+    assert not shared.ephemeral
+    # a phrase that loses its placeholder is refused; the last good texts stay in use
+    texts.write_text(text.replace("({version})", "(versie)"), encoding="utf-8")
+    chat.command("integrity-admin", "reload")
+    assert "does not hold the placeholder {version}" in chat.last_text("integrity-admin")
+    chat.say("ann", "Mijn baas is een klootzak")
+    assert "🔴 STOP: even wachten met plaatsen" in chat.last_text("ann")

@@ -11,12 +11,12 @@ from collections.abc import Iterable
 from itertools import count
 from typing import TextIO
 
-from bot.store import open_store
-
 from adapters.console.convert import Menu, render, to_event
 from bot.conversation import Bot
+from bot.knowledge.errors import KnowledgeInvalid
 from bot.messages import Notification, Origin
 from bot.source import KnowledgeSource
+from bot.store import open_store
 
 PROMPT = "jij> "
 
@@ -71,7 +71,19 @@ def main(
     locale: str = "nl",
     knowledge: str | None = None,
 ) -> int:
-    bot = Bot(KnowledgeSource(knowledge), open_store(database))
+    try:
+        source = KnowledgeSource(knowledge)
+    except KnowledgeInvalid as exc:
+        for error in exc.errors:
+            print(error, file=sys.stderr)
+        print(f"{len(exc.errors)} problem(s) in the knowledge; chat not started.", file=sys.stderr)
+        return 2
+    try:
+        store = open_store(database)
+    except (ValueError, OSError) as exc:
+        print(f"protocolbot chat: cannot open the store: {exc}", file=sys.stderr)
+        return 1
+    bot = Bot(source, store)
     interactive = sys.stdin.isatty()
     if interactive:
         sys.stdout.write(PROMPT)

@@ -2,11 +2,13 @@
 
 Layout: organisation.yaml, rules.yaml, cases.yaml, legal.yaml, roles.yaml, tips.yaml, and
 signals/*.yaml (lexicons and signals are merged over all signal files, in file-name order);
-optionally walk.yaml, the rule-15 doubt walk (checked by walkcheck.py).
+optionally walk.yaml, the rule-15 doubt walk (checked by walkcheck.py); and texts.yaml, the
+bot's own phrases (checked against the keys and placeholders the code needs by textcheck.py).
 """
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import os
 from dataclasses import dataclass
@@ -33,11 +35,14 @@ from bot.knowledge.schema import (
     RulesFile,
     Signal,
     SignalsFile,
+    Text,
+    TextsFile,
     Tip,
     TipsFile,
     Walk,
     WalkFile,
 )
+from bot.knowledge.textcheck import TEXTS_FILE, check_texts
 from bot.knowledge.walkcheck import WALK_FILE, check_walk
 from bot.knowledge.yamlfile import YamlFile, position, read_yaml
 
@@ -56,6 +61,7 @@ _CREATE_HINTS = {
     "legal.yaml": "create it with a 'legal:' list",
     "roles.yaml": "create it with a 'roles:' list",
     "tips.yaml": "create it with a 'tips:' list and a 'playbook:' list",
+    TEXTS_FILE: "copy it from the shipped knowledge/texts.yaml; it holds the bot's own phrases",
 }
 # how each kind of item is found again: list key -> (kind, key field)
 _INDEXED = {
@@ -121,6 +127,9 @@ class Knowledge:
     positions: Positions
     version: str  # sha256 over every file's name and bytes, first 12 hex digits
     walk: Walk | None = None  # the rule-15 doubt walk; None when there is no walk.yaml
+    texts: dict[str, Text] = dataclasses.field(
+        default_factory=dict
+    )  # the bot's phrases (bot/texts.py)
 
 
 def default_knowledge_dir() -> Path:
@@ -141,11 +150,16 @@ def load_knowledge(directory: Path | str | None = None) -> Knowledge:
     models: dict[str, list[BaseModel]] = {}
     organisation = None
     walk: Walk | None = None
+    texts: dict[str, Text] = {}
     incomplete: set[str] = set()
     for name, yf in files.items():
         errors += yf.errors
         if name == WALK_FILE:
             walk, problems = _load_walk(yf)
+            errors += problems
+            continue
+        if name == TEXTS_FILE:
+            texts, problems = _load_texts(yf)
             errors += problems
             continue
         file_model = _file_model(name)
@@ -168,7 +182,7 @@ def load_knowledge(directory: Path | str | None = None) -> Knowledge:
     errors += check_references(found)
     if errors or organisation is None:
         raise KnowledgeInvalid(_sorted(errors, files))
-    return _assemble(root, organisation, models, files, walk)
+    return _assemble(root, organisation, models, files, walk, texts)
 
 
 def _load_walk(yf: YamlFile) -> tuple[Walk | None, list[KnowledgeError]]:
@@ -178,6 +192,15 @@ def _load_walk(yf: YamlFile) -> tuple[Walk | None, list[KnowledgeError]]:
     walk_file, errors = validate_model(yf, WalkFile, yf.data)
     errors = duplicate_key_errors(yf) + errors + check_walk(yf)
     return (walk_file.walk if walk_file is not None and not errors else None), errors
+
+
+def _load_texts(yf: YamlFile) -> tuple[dict[str, Text], list[KnowledgeError]]:
+    """The texts of a readable texts.yaml, with its schema problems and those of textcheck."""
+    if not yf.readable:
+        return {}, []
+    texts_file, errors = validate_model(yf, TextsFile, yf.data)
+    errors = duplicate_key_errors(yf) + errors + check_texts(yf)
+    return (dict(texts_file.texts) if texts_file is not None and not errors else {}), errors
 
 
 def load_organisation(
@@ -326,6 +349,23 @@ def _read_directory(root: Path) -> tuple[dict[str, YamlFile], list[KnowledgeErro
                 "rename it to walk.yaml",
             )
         )
+    if (root / TEXTS_FILE).is_file():
+        files[TEXTS_FILE] = read_yaml(root / TEXTS_FILE, TEXTS_FILE)
+    elif (root / "texts.yml").is_file():
+        errors.append(
+            KnowledgeError(
+                str(root / "texts.yml"),
+                1,
+                1,
+                "texts.yml is not read: the texts file is called texts.yaml",
+                "rename it to texts.yaml",
+            )
+        )
+    else:
+        path = root / TEXTS_FILE
+        errors.append(
+            KnowledgeError(str(path), 1, 1, f"{TEXTS_FILE} is missing", _CREATE_HINTS[TEXTS_FILE])
+        )
     signals = root / SIGNALS_DIR
     names = sorted(p.name for p in signals.iterdir()) if signals.is_dir() else []
     for name in names:
@@ -374,6 +414,7 @@ def _assemble(
     models: dict[str, list[Any]],
     files: dict[str, YamlFile],
     walk: Walk | None = None,
+    texts: dict[str, Text] | None = None,
 ) -> Knowledge:
     digest = hashlib.sha256()
     for name in sorted(files):
@@ -392,4 +433,5 @@ def _assemble(
         positions=Positions(files),
         version=digest.hexdigest()[:12],
         walk=walk,
+        texts=texts or {},
     )

@@ -133,6 +133,8 @@ def annotation_at(model: type[BaseModel], loc: tuple[Any, ...]) -> Any:
             if get_origin(current) is not list:
                 return None
             current = get_args(current)[0]
+        elif get_origin(current) is dict:  # a mapping of names to values (texts.yaml)
+            current = get_args(current)[1]
         elif isinstance(current, type) and issubclass(current, BaseModel):
             field = current.model_fields.get(str(step)) or next(
                 (f for f in current.model_fields.values() if f.alias == str(step)), None

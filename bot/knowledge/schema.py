@@ -392,3 +392,13 @@ class Walk(Strict):
 
 class WalkFile(Strict):
     walk: Walk
+
+
+# --- texts.yaml: the bot's own phrases -----------------------------------------------------------
+#
+# Which keys there must be, and which {placeholders} each text holds, is declared by the code
+# (REQUIRED in bot/texts.py) and checked by bot/knowledge/textcheck.py when the knowledge loads.
+
+
+class TextsFile(Strict):
+    texts: dict[str, Text]

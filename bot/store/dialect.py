@@ -203,7 +203,11 @@ class PostgresDatabase(Database):
         self._changed = threading.Condition()
         self._sql: dict[str, str] = {}
         self._opened += 1
-        self._release(self._connect())  # fail on open, not on the first event
+        try:
+            first = self._connect()  # fail on open, not on the first event
+        except self._psycopg.OperationalError as exc:
+            raise ConnectionError(f"PostgreSQL unreachable: {str(exc).strip()}") from exc
+        self._release(first)
 
     def sql(self, sql: str) -> str:
         converted = self._sql.get(sql)
@@ -313,7 +317,12 @@ def connect(url: str) -> Database:
         return SQLiteDatabase(path)
     if url.startswith(("postgresql://", "postgres://")):
         return PostgresDatabase(url)
-    scheme = url.split(":", 1)[0] if ":" in url else url[:20]
+    if "://" not in url:
+        raise ValueError(
+            f"{url!r} is not a database URL: for a SQLite file write sqlite:///{url}"
+            " (an absolute path gets four slashes), for PostgreSQL postgresql://user@host:port/db"
+        )
+    scheme = url.split(":", 1)[0]
     raise ValueError(
         f"unsupported database URL scheme {scheme!r}: "
         "use sqlite:///path/to/state.db or postgresql://user@host:port/db"
