@@ -63,17 +63,30 @@ class Bot:
         store: Store,
         *,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
-        reminder_after: timedelta = timedelta(hours=24),
+        reminder_after: timedelta | None = None,
     ) -> None:
         self.source = source
         self.store = store
         self.clock = clock
-        self.reminder_after = reminder_after
+        self._reminder_after = reminder_after  # None: the organisation profile's settings
+
+    @property
+    def reminder_after(self) -> timedelta:
+        if self._reminder_after is not None:
+            return self._reminder_after
+        return timedelta(hours=self.source.current.knowledge.organisation.settings.reminder_hours)
+
+    def _apply_settings(self) -> None:
+        """Retention follows the profile currently loaded, so a reload changes it too."""
+        settings = self.source.current.knowledge.organisation.settings
+        self.store.draft_ttl = timedelta(hours=settings.draft_hours)
+        self.store.escalation_retention = timedelta(days=settings.escalated_draft_days)
 
     # -- entry points -----------------------------------------------------------------------
 
     def handle(self, event: Event) -> list[Outgoing]:
         origin = event.origin
+        self._apply_settings()
         if origin.event_id and self.store.seen_event(
             f"{origin.platform}:{origin.tenant}:{origin.event_id}", now=self.clock()
         ):
@@ -101,14 +114,14 @@ class Bot:
     def tick(self) -> list[Outgoing]:
         """Reminders for unanswered escalations, and the retention purge."""
         now = self.clock()
+        self._apply_settings()
         out: list[Outgoing] = []
         for esc in self.store.due_reminders(after=self.reminder_after, now=now):
             lang = "nl"
             text = self._t(lang, "esc_reminder")
             out.append(
-                Notification(
-                    esc.platform,  # type: ignore[arg-type]
-                    user_id=esc.contact_id,
+                _to_contact(
+                    esc,
                     elements=(Text(text), _escalation_buttons(esc, self._say_in(lang))),
                     fallback=text,
                 )
@@ -430,9 +443,7 @@ class Bot:
         )
         elements.append(_escalation_buttons(esc, self._say_in(lang)))
         return [
-            Notification(
-                origin.platform, user_id=esc.contact_id, elements=tuple(elements), fallback=summary
-            ),
+            _to_contact(esc, elements=tuple(elements), fallback=summary),
             self._say(origin, self._t(lang, "sent", contact=consult["name"])),
         ]
 
@@ -440,7 +451,7 @@ class Bot:
         origin = event.origin
         lang = self._lang(origin, self._state(origin))
         esc = self.store.get_escalation(event.value)
-        if esc is None or esc.contact_id != origin.user_id:
+        if esc is None or not _may_answer(esc, origin):
             return [self._say(origin, self._t(lang, "esc_unknown"))]
         try:
             esc = self.store.set_escalation_status(
@@ -529,14 +540,38 @@ def _escalation_buttons(esc: Escalation, say: Phrases) -> Buttons:
     )
 
 
+_CHANNEL = "#"  # a contact id starting with this names a channel, not a person
+
+
 def _contact_id(contact, origin: Origin) -> str:
+    """Where this contact is reached on the asker's platform: a person first, else the
+    team's channel, else the e-mail address (the console, or an adapter that looks it up)."""
     if contact is None:
         return ""
-    if origin.platform == "slack" and contact.slack_user:
-        return contact.slack_user
-    if origin.platform == "teams" and contact.teams_user:
-        return contact.teams_user
+    person = {"slack": contact.slack_user, "teams": contact.teams_user}.get(origin.platform)
+    if person:
+        return person
+    channel = {"slack": contact.slack_channel, "teams": contact.teams_channel}.get(origin.platform)
+    if channel:
+        return _CHANNEL + channel
     return contact.email or contact.name
+
+
+def _to_contact(esc, *, elements: tuple[Element, ...], fallback: str) -> Notification:
+    if esc.contact_id.startswith(_CHANNEL):
+        target = {"channel_id": esc.contact_id.removeprefix(_CHANNEL)}
+    else:
+        target = {"user_id": esc.contact_id}
+    return Notification(esc.platform, elements=elements, fallback=fallback, **target)
+
+
+def _may_answer(esc, origin: Origin) -> bool:
+    """The contact person, or anyone answering in the contact team's channel."""
+    if esc.platform != origin.platform or esc.tenant != origin.tenant:
+        return False
+    if esc.contact_id.startswith(_CHANNEL):
+        return origin.conversation_id == esc.contact_id.removeprefix(_CHANNEL)
+    return esc.contact_id == origin.user_id
 
 
 def _stats(rows: list[tuple[str, str, str, int]], say: Phrases) -> tuple[Element, ...]:

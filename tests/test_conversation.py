@@ -34,13 +34,16 @@ class Clock:
 class Chat:
     """Users talk to the bot; every outgoing message is kept per recipient."""
 
-    def __init__(self, bot: Bot) -> None:
+    def __init__(self, bot: Bot, platform: str = "test") -> None:
         self.bot = bot
+        self.platform = platform
         self.inbox: dict[str, list] = {}
         self._ids = count(1)
 
     def origin(self, user: str, *, event_id: str | None = None, locale: str = "nl") -> Origin:
-        return Origin("test", user, f"dm-{user}", locale, "acme", event_id or f"e{next(self._ids)}")
+        return Origin(
+            self.platform, user, f"dm-{user}", locale, "acme", event_id or f"e{next(self._ids)}"
+        )
 
     def deliver(self, user: str, out: list) -> list:
         for message in out:
@@ -225,12 +228,10 @@ def test_the_contact_answers_and_the_requester_hears_it(chat):
     out = chat.press(contact, "Liever niet plaatsen", text="Wacht tot de aankondiging.")
     [back] = [m for m in out if isinstance(m, Notification)]
     assert back.user_id == "ann"
-    assert "liever niet plaatsen" in "\n".join(getattr(e, "text", "") for e in back.elements)
-    [esc] = [e for e in [chat.bot.store.get_escalation(back_id) for back_id in []]] or [None]
+    told = "\n".join(getattr(e, "text", "") for e in back.elements)
+    assert "liever niet plaatsen" in told and "Wacht tot de aankondiging." in told
     assert chat.bot.store.open_escalations() == []
-    assert "al beantwoord" in chat.last_text(contact) or chat.press(
-        contact, "Akkoord: plaatsen mag"
-    )
+    chat.press(contact, "Akkoord: plaatsen mag")  # a second answer changes nothing
     assert "al beantwoord" in chat.last_text(contact)
 
 
@@ -338,3 +339,67 @@ def test_integrity_staff_change_the_bots_phrasing_in_texts_yaml(store, clock, tm
     assert "does not hold the placeholder {version}" in chat.last_text("integrity-admin")
     chat.say("ann", "Mijn baas is een klootzak")
     assert "🔴 STOP: even wachten met plaatsen" in chat.last_text("ann")
+
+
+def _knowledge_with_profile(tmp_path, old: str, new: str):
+    import shutil
+
+    from bot.knowledge.loader import default_knowledge_dir
+
+    directory = tmp_path / "knowledge"
+    shutil.copytree(default_knowledge_dir(), directory)
+    profile = directory / "organisation.yaml"
+    text = profile.read_text(encoding="utf-8")
+    assert text.count(old) == 1
+    profile.write_text(text.replace(old, new), encoding="utf-8")
+    return KnowledgeSource(directory)
+
+
+def test_a_team_contact_is_reached_in_its_channel_and_answered_from_there(store, clock, tmp_path):
+    source = _knowledge_with_profile(
+        tmp_path,
+        "    email: p.vanleeuwen@hofstede.example.org\n",
+        "    email: p.vanleeuwen@hofstede.example.org\n    slack_channel: C0LEADS\n",
+    )
+    chat = Chat(Bot(source, store, clock=clock), platform="slack")
+    walk_to_consult(chat)
+    [note] = [
+        m
+        for m in chat.press("ann", "Alleen een samenvatting (zonder je tekst)")
+        if isinstance(m, Notification)
+    ]
+    assert note.channel_id == "C0LEADS" and note.user_id == ""
+    [esc] = store.open_escalations()
+    answer = next(
+        b for e in note.elements if isinstance(e, Buttons) for b in e.buttons
+    )  # the first answer button: approve
+    from_a_dm = Action(chat.origin("mallory"), answer.action_id, answer.value)
+    refused = chat.bot.handle(from_a_dm)
+    assert not any(isinstance(m, Notification) for m in refused)
+    assert [e.id for e in store.open_escalations()] == [esc.id]  # not from outside the channel
+    in_channel = Origin("slack", "uma", "C0LEADS", "nl", "acme", "e-channel")
+    out = chat.bot.handle(Action(in_channel, answer.action_id, answer.value))
+    [back] = [m for m in out if isinstance(m, Notification)]
+    assert back.user_id == "ann" and store.open_escalations() == []
+    assert [a.actor for a in store.audit_trail(esc.id)][-1] == "uma"
+
+
+def test_retention_and_reminders_follow_the_profile_settings(store, clock, tmp_path):
+    source = _knowledge_with_profile(
+        tmp_path,
+        "  draft_hours: 24\n  escalated_draft_days: 30\n  reminder_hours: 24\n",
+        "  draft_hours: 1\n  escalated_draft_days: 30\n  reminder_hours: 2\n",
+    )
+    chat = Chat(Bot(source, store, clock=clock))
+    walk_to_consult(chat)
+    clock.now += timedelta(minutes=90)  # the draft has expired: consent can no longer send it
+    [note] = [
+        m for m in chat.press("ann", "De samenvatting én mijn tekst") if isinstance(m, Notification)
+    ]
+    assert "Havenkwartier" not in "\n".join(getattr(e, "text", "") for e in note.elements)
+    assert store.get_draft("test", "acme", "ann", now=clock.now) is None
+    clock.now += timedelta(hours=1)
+    assert chat.bot.tick() == []
+    clock.now += timedelta(hours=1, minutes=1)
+    [reminder] = chat.bot.tick()
+    assert reminder.user_id == note.user_id

@@ -56,6 +56,17 @@ class Contact(Strict):
     email: str | None = None
     slack_user: str | None = None
     teams_user: str | None = None
+    # A team may be reached in a channel instead of one person; anyone in it may answer.
+    slack_channel: str | None = None
+    teams_channel: str | None = None
+
+
+class Settings(Strict):
+    """How long drafts are kept and when an unanswered escalation is brought up again."""
+
+    draft_hours: float = Field(24, gt=0)  # a draft in a conversation
+    escalated_draft_days: float = Field(30, ge=0)  # a consented draft after its escalation closes
+    reminder_hours: float = Field(24, gt=0)  # an unanswered escalation is brought up again
 
 
 class Organisation(Strict):
@@ -70,6 +81,7 @@ class Organisation(Strict):
     products: list[str] = []  # the organisation's own public products and services
     contacts: list[Contact] = []
     admins: list[str] = []
+    settings: Settings = Settings()
 
 
 # --- rules.yaml --------------------------------------------------------------------------------
