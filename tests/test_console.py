@@ -108,3 +108,29 @@ def test_broken_knowledge_stops_the_chat_with_every_problem_named(tmp_path):
     assert out.returncode == 2
     assert "texts.yaml:" in out.stderr and "chat not started" in out.stderr
     assert "Traceback" not in out.stderr
+
+
+def test_a_terminal_gets_panels_with_the_same_numbered_options(store):
+    import io
+
+    from adapters.console.app import run
+    from bot.conversation import Bot
+    from bot.source import KnowledgeSource
+
+    import re
+
+    out = io.StringIO()
+
+    def typed():
+        yield "Mag ik dit posten: mijn baas is een *idioot*"
+        numbered = re.search(r"\[(\d+)\] Ik twijfel nog", out.getvalue())
+        assert numbered, out.getvalue()  # options keep their numbers
+        yield numbered.group(1)  # choose by number, as a user would
+        yield "/protocol 8"
+
+    run(typed(), out, bot=Bot(KnowledgeSource(), store), rich=True)
+    shown = out.getvalue()
+    assert "╭─ 🔴 STOP" in shown  # the verdict is the panel's title
+    assert "Bij twijfel: regel 15" in shown  # the number chose the walk
+    assert "Regel 8 · Respect" in shown and "alleen voor jou" in shown  # /protocol is ephemeral
+    assert "*" not in shown.split("╭─ Bij twijfel")[0].split("Woorden:")[0]  # markup, not stars

@@ -7,14 +7,16 @@ escalation); numbers or labels choose the options of the last message shown to t
 from __future__ import annotations
 
 import sys
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from itertools import count
 from typing import TextIO
 
-from adapters.console.convert import Menu, render, to_event
+from rich.console import Console
+
+from adapters.console.convert import Menu, render, render_rich, to_event
 from bot.conversation import Bot
 from bot.knowledge.errors import KnowledgeInvalid
-from bot.messages import Notification, Origin
+from bot.messages import Notification, Origin, Outgoing
 from bot.source import KnowledgeSource
 from bot.store import open_store
 
@@ -29,7 +31,22 @@ def run(
     user: str = "me",
     locale: str = "nl",
     interactive: bool = False,
+    rich: bool = False,
 ) -> None:
+    """Feed each line to the core and print what comes back: plain text, or panels when
+    `rich` (a terminal)."""
+    show: Callable[[Outgoing, Menu], None]
+    if rich:
+        console = Console(file=out, highlight=False)
+
+        def show(message: Outgoing, menu: Menu) -> None:
+            console.print(render_rich(message, menu))
+
+    else:
+
+        def show(message: Outgoing, menu: Menu) -> None:
+            out.write(render(message, menu) + "\n\n")
+
     menus: dict[str, Menu] = {}
     ids = count(1)
     current = user
@@ -53,11 +70,10 @@ def run(
         if event is None:
             continue
         for message in bot.handle(event):
-            target = message.user_id if isinstance(message, Notification) else speaker
-            text = render(message, menus.setdefault(target, Menu()))
-            out.write(text + "\n\n")
+            target = _recipient(message, speaker)
+            show(message, menus.setdefault(target, Menu()))
         for message in bot.tick():
-            out.write(render(message, menus.setdefault(message.user_id, Menu())) + "\n\n")
+            show(message, menus.setdefault(_recipient(message, speaker), Menu()))
         if interactive:
             out.write(PROMPT)
             out.flush()
@@ -88,5 +104,21 @@ def main(
     if interactive:
         sys.stdout.write(PROMPT)
         sys.stdout.flush()
-    run(sys.stdin, sys.stdout, bot=bot, user=user, locale=locale, interactive=interactive)
+    run(
+        sys.stdin,
+        sys.stdout,
+        bot=bot,
+        user=user,
+        locale=locale,
+        interactive=interactive,
+        rich=interactive and sys.stdout.isatty(),
+    )
     return 0
+
+
+def _recipient(message: Outgoing, speaker: str) -> str:
+    """Whose options a message holds: the person or channel a notification goes to, else the
+    speaker. In the console a channel's messages are answered with `als <channel>: …`."""
+    if isinstance(message, Notification):
+        return message.user_id or message.channel_id
+    return speaker

@@ -2,7 +2,14 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
+
+from rich import box
+from rich.console import Group, RenderableType
+from rich.markup import escape
+from rich.panel import Panel
+from rich.text import Text as RichText
 
 from bot.messages import (
     Action,
@@ -95,4 +102,87 @@ def _option(menu: Menu, label: str, action_id: str, value: str) -> str:
     return f"  [{len(menu.items)}] {label}"
 
 
-__all__ = ["Button", "Menu", "Reply", "render", "to_event"]
+# -- rich rendering for a terminal ----------------------------------------------------------------
+
+_MARKUP = (
+    (re.compile(r"(?<![\w*])\*(?=\S)([^*\n]+?)(?<=\S)\*(?![\w*])"), r"[bold]\1[/bold]"),
+    (re.compile(r"(?<![\w_])_(?=\S)([^_\n]+?)(?<=\S)_(?![\w_])"), r"[italic]\1[/italic]"),
+    (re.compile(r"`([^`\n]+)`"), r"[cyan]\1[/cyan]"),
+    (re.compile(r"<(https?://[^|>\s]+)\|([^>]+)>"), r"[link=\1]\2[/link]"),
+)
+_VERDICT_STYLE = (("🔴", "red"), ("🟠", "yellow"), ("🟡", "yellow"), ("🟢", "green"))
+
+
+def _rich_line(line: str) -> RichText:
+    """The core's simple markup (*bold*, _italic_, `code`, <url|label>, > quote) as styled text."""
+    quote = line.startswith("> ")
+    markup = escape(line[2:] if quote else line)
+    for pattern, replacement in _MARKUP:
+        markup = pattern.sub(replacement, markup)
+    try:
+        text = RichText.from_markup(markup)
+    except Exception:  # markup the patterns did not foresee: show the words as they are
+        text = RichText(line)
+    if quote:
+        text = RichText("▌ ", style="dim") + text
+        text.stylize("italic")
+    return text
+
+
+def render_rich(message: Outgoing, menu: Menu) -> RenderableType:
+    """One outgoing message as a panel: header as title, styled text, numbered options."""
+    parts: list[RenderableType] = []
+    title: str | None = None
+    border = "blue"
+    menu.items.clear()
+    for element in message.elements:
+        if isinstance(element, Header) and title is None:
+            title = element.text
+            border = next((s for mark, s in _VERDICT_STYLE if mark in element.text), border)
+        elif isinstance(element, Header):
+            parts.append(RichText(element.text, style="bold"))
+        elif isinstance(element, Text):
+            for line in element.text.splitlines() or [""]:
+                parts.append(_rich_line(line))
+                border = next((s for mark, s in _VERDICT_STYLE if line.startswith(mark)), border)
+        elif isinstance(element, Context):
+            parts.append(RichText(element.text, style="dim"))
+        elif isinstance(element, Divider):
+            parts.append(RichText(""))
+        elif isinstance(element, Fields):
+            for key, value in element.pairs:
+                parts.append(RichText.assemble((f"{key}: ", "bold"), value))
+        elif isinstance(element, Buttons):
+            for b in element.buttons:
+                parts.append(_rich_option(menu, b.label, b.action_id, b.value, b.style))
+        elif isinstance(element, Choice):
+            parts.append(_rich_line(element.question))
+            for o in element.options:
+                parts.append(_rich_option(menu, o.label, element.action_id, o.value, ""))
+    subtitle = None
+    if isinstance(message, Notification):
+        who = message.user_id or f"#{message.channel_id}"
+        title = f"📨 bericht aan {who}" + (f" — {title}" if title else "")
+        border = "magenta"
+    elif isinstance(message, Reply) and message.ephemeral:
+        subtitle = "alleen voor jou"
+    return Panel(
+        Group(*parts),
+        title=escape(title) if title else None,
+        title_align="left",
+        subtitle=subtitle,
+        subtitle_align="right",
+        border_style=border,
+        box=box.ROUNDED,
+    )
+
+
+def _rich_option(menu: Menu, label: str, action_id: str, value: str, style: str) -> RichText:
+    menu.items.append((label, action_id, value))
+    colour = {"primary": "bold green", "danger": "bold red"}.get(style, "bold")
+    return RichText.assemble(
+        ("  [", "dim"), (str(len(menu.items)), "bold cyan"), ("] ", "dim"), (label, colour)
+    )
+
+
+__all__ = ["Button", "Menu", "Reply", "render", "render_rich", "to_event"]
