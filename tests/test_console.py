@@ -112,12 +112,11 @@ def test_broken_knowledge_stops_the_chat_with_every_problem_named(tmp_path):
 
 def test_a_terminal_gets_panels_with_the_same_numbered_options(store):
     import io
+    import re
 
     from adapters.console.app import run
     from bot.conversation import Bot
     from bot.source import KnowledgeSource
-
-    import re
 
     out = io.StringIO()
 
