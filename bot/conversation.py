@@ -153,6 +153,8 @@ class Bot:
         state = self._state(origin)
         if state.get("awaiting") == "manager_id" and text.strip():
             return self._consult_named(origin, state, text.strip())
+        if str(state.get("awaiting", "")).startswith("esc_text:") and text.strip():
+            return self._contact_text(origin, state, text.strip())
         draft = _PREAMBLE.sub("", text, count=1).strip()
         loaded = self.source.current
         if not draft:
@@ -234,6 +236,15 @@ class Bot:
             return [self._say(origin, self._t(lang, "ask_manager"))]
         if kind in ("esc_approved", "esc_declined", "esc_discuss"):
             return self._contact_answer(event, kind.removeprefix("esc_"))
+        if kind == "esc_write":  # the contact's next message is their answer in words
+            esc = self.store.get_escalation(value)
+            if esc is None or not _may_answer(esc, origin):
+                return [self._say(origin, self._t(lang, "esc_unknown"))]
+            if esc.status != "open":
+                return [self._say(origin, self._t(lang, "esc_closed"))]
+            state["awaiting"] = f"esc_text:{esc.id}"
+            self._save(origin, state)
+            return [self._say(origin, self._t(lang, "esc_ask_text"))]
         if kind == "share":  # the asker shares an answer with the channel
             shared = self._command(origin, tuple(value.split(":")[-1:]))
             return [
@@ -447,18 +458,45 @@ class Bot:
             self._say(origin, self._t(lang, "sent", contact=consult["name"])),
         ]
 
+    def _contact_text(self, origin: Origin, state: dict, text: str) -> list[Outgoing]:
+        """The contact typed their answer: keep it with them until they choose a verdict."""
+        lang = self._lang(origin, state)
+        esc_id = state.pop("awaiting").removeprefix("esc_text:")
+        esc = self.store.get_escalation(esc_id)
+        if esc is None or esc.status != "open":
+            self._save(origin, state)
+            return [self._say(origin, self._t(lang, "esc_closed"))]
+        state["esc_text"] = {"id": esc_id, "text": text}
+        self._save(origin, state)
+        return [
+            Reply(
+                origin.conversation_id,
+                (
+                    Text(self._t(lang, "esc_text_ready")),
+                    Text(f"> {text}"),
+                    _escalation_buttons(esc, self._say_in(lang), write=False),
+                ),
+            )
+        ]
+
     def _contact_answer(self, event: Action, status: str) -> list[Outgoing]:
         origin = event.origin
-        lang = self._lang(origin, self._state(origin))
+        state = self._state(origin)
+        lang = self._lang(origin, state)
         esc = self.store.get_escalation(event.value)
         if esc is None or not _may_answer(esc, origin):
             return [self._say(origin, self._t(lang, "esc_unknown"))]
+        typed = state.get("esc_text", {})
+        answer = event.text or (typed.get("text") if typed.get("id") == esc.id else None)
         try:
             esc = self.store.set_escalation_status(
-                esc.id, status, actor=origin.user_id, answer=event.text or None, now=self.clock()
+                esc.id, status, actor=origin.user_id, answer=answer or None, now=self.clock()
             )
         except EscalationClosedError:
             return [self._say(origin, self._t(lang, "esc_closed"))]
+        if typed:
+            state.pop("esc_text", None)
+            self._save(origin, state)
         self.store.count("escalation", status, now=self.clock())
         result = self._t(
             lang,
@@ -530,14 +568,15 @@ def _consent_question(say: Phrases, contact: str) -> Choice:
     )
 
 
-def _escalation_buttons(esc: Escalation, say: Phrases) -> Buttons:
-    return Buttons(
-        (
-            Button(say("esc_approve"), "esc_approved", esc.id, "primary"),
-            Button(say("esc_decline"), "esc_declined", esc.id, "danger"),
-            Button(say("esc_discuss"), "esc_discuss", esc.id),
-        )
+def _escalation_buttons(esc: Escalation, say: Phrases, *, write: bool = True) -> Buttons:
+    buttons = (
+        Button(say("esc_approve"), "esc_approved", esc.id, "primary"),
+        Button(say("esc_decline"), "esc_declined", esc.id, "danger"),
+        Button(say("esc_discuss"), "esc_discuss", esc.id),
     )
+    if write:
+        buttons += (Button(say("esc_write"), "esc_write", esc.id),)
+    return Buttons(buttons)
 
 
 _CHANNEL = "#"  # a contact id starting with this names a channel, not a person

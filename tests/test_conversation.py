@@ -403,3 +403,24 @@ def test_retention_and_reminders_follow_the_profile_settings(store, clock, tmp_p
     clock.now += timedelta(hours=1, minutes=1)
     [reminder] = chat.bot.tick()
     assert reminder.user_id == note.user_id
+
+
+def test_the_contact_can_answer_in_their_own_words(chat):
+    walk_to_consult(chat)
+    [note] = [
+        m
+        for m in chat.press("ann", "Alleen een samenvatting (zonder je tekst)")
+        if isinstance(m, Notification)
+    ]
+    contact = note.user_id
+    chat.press(contact, "Antwoord met eigen woorden")
+    assert "Typ je antwoord" in chat.last_text(contact)
+    chat.say(contact, "Wacht op het persbericht van vrijdag, dan mag het.")
+    assert "Wacht op het persbericht" in chat.last_text(contact)  # shown back, not reviewed
+    assert "GO" not in chat.last_text(contact) and "STOP" not in chat.last_text(contact)
+    out = chat.press(contact, "Liever niet plaatsen")
+    [back] = [m for m in out if isinstance(m, Notification)]
+    told = "\n".join(getattr(e, "text", "") for e in back.elements)
+    assert back.user_id == "ann" and "Wacht op het persbericht van vrijdag" in told
+    chat.say(contact, "Mijn baas is een klootzak")  # afterwards their messages are drafts again
+    assert "STOP" in chat.last_text(contact)

@@ -64,6 +64,14 @@ def to_event(line: str, origin: Origin, menu: Menu) -> Event | None:
     return DirectMessage(origin, text)
 
 
+_MENTION = re.compile(r"<@([^>|]+)(?:\|[^>]*)?>")
+
+
+def _mentions(text: str) -> str:
+    """Platform mentions (<@id>) read as @id in a terminal."""
+    return _MENTION.sub(r"@\1", text)
+
+
 def render(message: Outgoing, menu: Menu) -> str:
     """Plain text for one outgoing message; options are numbered and remembered in `menu`."""
     lines: list[str] = []
@@ -81,7 +89,7 @@ def _element(element: Element, menu: Menu) -> list[str]:
     if isinstance(element, Header):
         return [element.text, "─" * min(60, max(10, len(element.text)))]
     if isinstance(element, Text):
-        return element.text.splitlines() or [""]
+        return _mentions(element.text).splitlines() or [""]
     if isinstance(element, Context):
         return [f"  ({element.text})"]
     if isinstance(element, Divider):
@@ -115,6 +123,7 @@ _VERDICT_STYLE = (("🔴", "red"), ("🟠", "yellow"), ("🟡", "yellow"), ("�
 
 def _rich_line(line: str) -> RichText:
     """The core's simple markup (*bold*, _italic_, `code`, <url|label>, > quote) as styled text."""
+    line = _mentions(line)
     quote = line.startswith("> ")
     markup = escape(line[2:] if quote else line)
     for pattern, replacement in _MARKUP:
