@@ -13,6 +13,8 @@ kept apart and only as long as the store's draft retention allows.
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import re
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
@@ -314,6 +316,12 @@ class Bot:
         walk = self.source.current.knowledge.walk
         if walk is None or "last" not in state:
             return [self._say(origin, self._t(lang, "no_review"))]
+        if state.get("walk"):  # left half-way: go on where the user was
+            current = walks.resume(walk, state["walk"], self._facts(state))
+            if isinstance(current, walks.Ask):
+                shown = self._walk_show(origin, state, lang, current)
+                note = Context(self._t(lang, "walk_resumed"))
+                return [replace(m, elements=(note, *m.elements)) for m in shown]
         self.store.count("walk", "started", now=self.clock())
         return self._walk_show(origin, state, lang, walks.start(walk, self._facts(state)))
 

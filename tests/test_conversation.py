@@ -424,3 +424,16 @@ def test_the_contact_can_answer_in_their_own_words(chat):
     assert back.user_id == "ann" and "Wacht op het persbericht van vrijdag" in told
     chat.say(contact, "Mijn baas is een klootzak")  # afterwards their messages are drafts again
     assert "STOP" in chat.last_text(contact)
+
+
+def test_leaving_the_walk_half_way_and_coming_back_resumes_it(chat):
+    chat.say("ann", CAUTION_DRAFT)
+    chat.press("ann", "Ik twijfel nog")
+    onward = [x for x in choices(chat, "ann") if x.lower().startswith("ja")]
+    chat.press("ann", onward[0])
+    second = chat.inbox["ann"][-1].elements
+    chat.command("ann", "8")  # the user wanders off
+    chat.command("ann", "twijfel")  # and comes back
+    text = chat.last_text("ann")
+    assert "verder waar je gebleven was" in text
+    assert chat.inbox["ann"][-1].elements[1:] == second  # the same question as before
