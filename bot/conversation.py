@@ -13,10 +13,9 @@ kept apart and only as long as the store's draft retention allows.
 
 from __future__ import annotations
 
-from dataclasses import replace
-
 import re
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 from bot import walk as walks
