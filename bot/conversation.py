@@ -118,7 +118,7 @@ class Bot:
         self._apply_settings()
         out: list[Outgoing] = []
         for esc in self.store.due_reminders(after=self.reminder_after, now=now):
-            lang = "nl"
+            lang = self._lang_of(esc.platform, esc.tenant, esc.contact_id, "nl")
             text = self._t(lang, "esc_reminder")
             out.append(
                 _to_contact(
@@ -140,6 +140,14 @@ class Bot:
         self.store.put_conversation(
             origin.platform, origin.tenant, origin.user_id, state, now=self.clock(), **draft
         )
+
+    def _lang_of(self, platform: str, tenant: str, user_id: str, default: str) -> str:
+        """Someone else's language (a contact, a requester): as they last used the bot."""
+        known = self.store.get_conversation(platform, tenant, user_id) or {}
+        for lang in (known.get("lang"), known.get("last", {}).get("lang")):
+            if lang in ("nl", "en"):
+                return lang
+        return default
 
     def _lang(self, origin: Origin, state: dict) -> str:
         """The user's chosen language, else the language of their last draft, else the locale."""
@@ -432,8 +440,10 @@ class Bot:
                 origin.platform, origin.tenant, origin.user_id, now=self.clock()
             )
         rules = tuple(last.get("rules", ()))
+        # the contact reads it in the language they use with the bot, else the requester's
+        to = self._lang_of(origin.platform, origin.tenant, consult["contact_id"], lang)
         summary = self._t(
-            lang,
+            to,
             "esc_summary",
             requester=f"<@{origin.user_id}>",
             verdict=last.get("verdict", "?"),
@@ -453,13 +463,13 @@ class Bot:
         )
         self._save(origin, state)
         self.store.count("escalation", "created", now=self.clock())
-        elements: list[Element] = [Header(self._t(lang, "esc_header")), Text(summary)]
+        elements: list[Element] = [Header(self._t(to, "esc_header")), Text(summary)]
         elements.append(
-            Text(self._t(lang, "esc_draft", draft=draft))
+            Text(self._t(to, "esc_draft", draft=draft))
             if draft
-            else Context(self._t(lang, "esc_no_draft"))
+            else Context(self._t(to, "esc_no_draft"))
         )
-        elements.append(_escalation_buttons(esc, self._say_in(lang)))
+        elements.append(_escalation_buttons(esc, self._say_in(to)))
         return [
             _to_contact(esc, elements=tuple(elements), fallback=summary),
             self._say(origin, self._t(lang, "sent", contact=consult["name"])),
@@ -505,11 +515,12 @@ class Bot:
             state.pop("esc_text", None)
             self._save(origin, state)
         self.store.count("escalation", status, now=self.clock())
+        told = self._lang_of(esc.platform, esc.tenant, esc.requester_id, lang)
         result = self._t(
-            lang,
+            told,
             "esc_result",
             contact=f"<@{origin.user_id}>",
-            status=self._t(lang, f"status_{status}"),
+            status=self._t(told, f"status_{status}"),
         )
         elements: tuple[Element, ...] = (Text(result),)
         if esc.answer:

@@ -437,3 +437,25 @@ def test_leaving_the_walk_half_way_and_coming_back_resumes_it(chat):
     text = chat.last_text("ann")
     assert "verder waar je gebleven was" in text
     assert chat.inbox["ann"][-1].elements[1:] == second  # the same question as before
+
+
+def test_each_side_of_an_escalation_reads_their_own_language(chat):
+    chat.say("petra", "Mijn baas is een klootzak")  # the contact uses the bot in Dutch
+    chat.say("bob", "Can I post this: off the record, Masterplan Havenkwartier goes ahead!")
+    chat.press("bob", "I'm still in doubt")
+    for _ in range(10):
+        labels = choices(chat, "bob")
+        if "Only a summary (without your text)" in labels:
+            break
+        chat.press("bob", [x for x in labels if x.lower().startswith(("yes", "not"))][0])
+    chat.press("bob", "Name my own manager")
+    chat.say("bob", "petra")
+    [note] = [
+        m
+        for m in chat.press("bob", "Only a summary (without your text)")
+        if isinstance(m, Notification)
+    ]
+    assert note.user_id == "petra"
+    assert "Adviesvraag" in "\n".join(getattr(e, "text", "") for e in note.elements)
+    [back] = [m for m in chat.press("petra", "Liever niet plaatsen") if isinstance(m, Notification)]
+    assert "Answer from <@petra>: better not post" in back.elements[0].text
