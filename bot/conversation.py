@@ -340,10 +340,15 @@ class Bot:
         current = walks.resume(walk, stored, self._facts(state))
         if not isinstance(current, walks.Ask):
             return self._walk_start(origin, state, lang)
+        step_id, _, answer = value.rpartition(":")
         try:
-            step = walks.answer(walk, current.state, value, self._facts(state))
-        except ValueError as exc:
-            return [self._say(origin, str(exc))]
+            if step_id and step_id != current.step.id:
+                raise ValueError(f"an answer to step {step_id!r}, not to {current.step.id!r}")
+            step = walks.answer(walk, current.state, answer, self._facts(state))
+        except ValueError:  # a button of an earlier question: show the one the user is at
+            shown = self._walk_show(origin, state, lang, current)
+            note = Context(self._t(lang, "walk_stale"))
+            return [replace(m, elements=(note, *m.elements)) for m in shown]
         return self._walk_show(origin, state, lang, step)
 
     def _walk_back(self, origin: Origin, state: dict, lang: str) -> list[Outgoing]:
@@ -362,7 +367,10 @@ class Bot:
         if isinstance(step, walks.Ask):
             state["walk"] = step.state.to_dict()
             self._save(origin, state)
-            options = tuple(Option(c.label.get(lang), c.value) for c in step.step.choices)
+            # the value names its step, so a button of an earlier question answers nothing else
+            options = tuple(
+                Option(c.label.get(lang), f"{step.step.id}:{c.value}") for c in step.step.choices
+            )
             elements: list[Element] = [Header(self._t(lang, "walk_header"))]
             if step.step.help:
                 elements.append(Context(step.step.help.get(lang)))

@@ -48,6 +48,7 @@ REQUIRED: dict[str, frozenset[str]] = {
     # the rule-15 doubt walk; 'post' and 'revise' close its outcomes of that kind
     "walk_header": _p(),
     "walk_resumed": _p(),
+    "walk_stale": _p(),
     "walk_cancelled": _p(),
     "post": _p(),
     "revise": _p(),

@@ -459,3 +459,19 @@ def test_each_side_of_an_escalation_reads_their_own_language(chat):
     assert "Adviesvraag" in "\n".join(getattr(e, "text", "") for e in note.elements)
     [back] = [m for m in chat.press("petra", "Liever niet plaatsen") if isinstance(m, Notification)]
     assert "Answer from <@petra>: better not post" in back.elements[0].text
+
+
+def test_a_button_of_an_earlier_question_shows_the_current_one(chat):
+    chat.say("ann", CAUTION_DRAFT)
+    chat.press("ann", "Ik twijfel nog")
+    first = chat.inbox["ann"][-1]
+    [earlier] = [e for e in first.elements if isinstance(e, Choice)]
+    onward = [x for x in choices(chat, "ann") if x.lower().startswith("ja")]
+    chat.press("ann", onward[0])
+    current = chat.inbox["ann"][-1].elements
+    stale = [o for o in earlier.options if o.label == onward[0]][0]
+    before = chat.bot.store.get_conversation("test", "acme", "ann")["walk"]
+    out = chat.bot.handle(Action(chat.origin("ann"), earlier.action_id, stale.value))
+    assert "al voorbij" in out[0].elements[0].text
+    assert out[0].elements[1:] == current  # the question the user is at
+    assert chat.bot.store.get_conversation("test", "acme", "ann")["walk"] == before  # unanswered
