@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 from bot import walk as walks
@@ -323,47 +322,53 @@ class Bot:
         walk = self.source.current.knowledge.walk
         if walk is None or "last" not in state:
             return [self._say(origin, self._t(lang, "no_review"))]
-        if state.get("walk"):  # left half-way: go on where the user was
-            current = walks.resume(walk, state["walk"], self._facts(state))
-            if isinstance(current, walks.Ask):
-                shown = self._walk_show(origin, state, lang, current)
-                note = Context(self._t(lang, "walk_resumed"))
-                return [replace(m, elements=(note, *m.elements)) for m in shown]
+        current = self._walk_current(state)
+        if current is not None:  # left half-way: go on where the user was
+            return self._walk_show(origin, state, lang, current, note="walk_resumed")
         self.store.count("walk", "started", now=self.clock())
         return self._walk_show(origin, state, lang, walks.start(walk, self._facts(state)))
 
-    def _walk_answer(self, origin: Origin, state: dict, lang: str, value: str) -> list[Outgoing]:
+    def _walk_current(self, state: dict) -> walks.Ask | None:
+        """The question the user's walk is at, or None when there is no walk under way."""
         walk = self.source.current.knowledge.walk
-        stored = state.get("walk")
-        if walk is None or stored is None:
+        if walk is None or not state.get("walk"):
+            return None
+        current = walks.resume(walk, state["walk"], self._facts(state))
+        return current if isinstance(current, walks.Ask) else None
+
+    def _walk_answer(self, origin: Origin, state: dict, lang: str, value: str) -> list[Outgoing]:
+        if not state.get("walk"):  # a button of a walk that has ended
             return [self._say(origin, self._t(lang, "no_review"))]
-        current = walks.resume(walk, stored, self._facts(state))
-        if not isinstance(current, walks.Ask):
+        current = self._walk_current(state)
+        if current is None:  # the walk changed under it (a reload): start again
             return self._walk_start(origin, state, lang)
         step_id, _, answer = value.rpartition(":")
         try:
             if step_id and step_id != current.step.id:
                 raise ValueError(f"an answer to step {step_id!r}, not to {current.step.id!r}")
-            step = walks.answer(walk, current.state, answer, self._facts(state))
+            step = walks.answer(
+                self.source.current.knowledge.walk, current.state, answer, self._facts(state)
+            )
         except ValueError:  # a button of an earlier question: show the one the user is at
-            shown = self._walk_show(origin, state, lang, current)
-            note = Context(self._t(lang, "walk_stale"))
-            return [replace(m, elements=(note, *m.elements)) for m in shown]
+            return self._walk_show(origin, state, lang, current, note="walk_stale")
         return self._walk_show(origin, state, lang, step)
 
     def _walk_back(self, origin: Origin, state: dict, lang: str) -> list[Outgoing]:
-        walk = self.source.current.knowledge.walk
-        stored = state.get("walk")
-        if walk is None or stored is None:
+        if not state.get("walk"):  # a button of a walk that has ended
             return [self._say(origin, self._t(lang, "no_review"))]
-        current = walks.resume(walk, stored, self._facts(state))
-        if not isinstance(current, walks.Ask):
+        current = self._walk_current(state)
+        if current is None:  # the walk changed under it (a reload): start again
             return self._walk_start(origin, state, lang)
         return self._walk_show(
-            origin, state, lang, walks.back(walk, current.state, self._facts(state))
+            origin,
+            state,
+            lang,
+            walks.back(self.source.current.knowledge.walk, current.state, self._facts(state)),
         )
 
-    def _walk_show(self, origin: Origin, state: dict, lang: str, step) -> list[Outgoing]:
+    def _walk_show(
+        self, origin: Origin, state: dict, lang: str, step, note: str | None = None
+    ) -> list[Outgoing]:
         if isinstance(step, walks.Ask):
             state["walk"] = step.state.to_dict()
             self._save(origin, state)
@@ -371,7 +376,8 @@ class Bot:
             options = tuple(
                 Option(c.label.get(lang), f"{step.step.id}:{c.value}") for c in step.step.choices
             )
-            elements: list[Element] = [Header(self._t(lang, "walk_header"))]
+            elements: list[Element] = [Context(self._t(lang, note))] if note else []
+            elements.append(Header(self._t(lang, "walk_header")))
             if step.step.help:
                 elements.append(Context(step.step.help.get(lang)))
             elements.append(Choice(step.step.question.get(lang), "walk", options))
