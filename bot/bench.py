@@ -54,6 +54,49 @@ def _measure(engine, profile, drafts: list[tuple[str, str, str]], rounds: int) -
     }
 
 
+def _measure_turns(database: str | None, knowledge_dir, turns: int) -> dict[str, dict[str, float]]:
+    """Whole conversation turns through `Bot.handle` with the store: a draft reviewed and its
+    state saved, then 'I'm still in doubt' (the walk's first question)."""
+    import tempfile
+    from itertools import count
+
+    from bot.conversation import Bot
+    from bot.messages import Action, DirectMessage, Origin
+    from bot.source import KnowledgeSource
+    from bot.store import open_store
+
+    with tempfile.TemporaryDirectory() as folder:
+        url = database or f"sqlite:///{Path(folder) / 'bench.db'}"
+        store = open_store(url)
+        bot = Bot(KnowledgeSource(knowledge_dir), store)
+        ids = count()
+        timings: dict[str, list[float]] = {"draft": [], "walk": []}
+        text = _draft(280)
+        try:
+            for n in range(turns):
+                user = f"bench-{n % 50}"
+                origin = Origin("bench", user, f"dm-{user}", "nl", "bench", f"b{next(ids)}")
+                t0 = time.perf_counter()
+                bot.handle(DirectMessage(origin, text))
+                timings["draft"].append(time.perf_counter() - t0)
+                origin = Origin("bench", user, f"dm-{user}", "nl", "bench", f"b{next(ids)}")
+                t0 = time.perf_counter()
+                bot.handle(Action(origin, "walk_start", ""))
+                timings["walk"].append(time.perf_counter() - t0)
+        finally:
+            store.close()
+    return {
+        name: {
+            "reviews": len(values),
+            "per_second": len(values) / sum(values) if values else 0.0,
+            "p50_ms": _percentile(values, 0.50) * 1000,
+            "p99_ms": _percentile(values, 0.99) * 1000,
+            "mean_ms": statistics.fmean(values) * 1000,
+        }
+        for name, values in timings.items()
+    }
+
+
 def run_bench(args) -> int:
     from bot.knowledge.loader import load_knowledge, load_organisation
     from bot.review import Engine
@@ -94,10 +137,14 @@ def run_bench(args) -> int:
                 ),
             )
         )
-    print(f"{'input':<22}{'reviews':>9}{'per s':>10}{'p50 ms':>9}{'p99 ms':>9}{'mean ms':>9}")
+    store = "PostgreSQL" if (args.database or "").startswith("postgres") else "SQLite"
+    turns = _measure_turns(args.database, args.knowledge, args.rounds * 10)
+    rows.append((f"DM turn, {store}", turns["draft"]))
+    rows.append((f"walk start, {store}", turns["walk"]))
+    print(f"{'input':<24}{'runs':>7}{'per s':>10}{'p50 ms':>9}{'p99 ms':>9}{'mean ms':>9}")
     for name, m in rows:
         print(
-            f"{name:<22}{m['reviews']:>9.0f}{m['per_second']:>10.0f}{m['p50_ms']:>9.2f}"
+            f"{name:<24}{m['reviews']:>7.0f}{m['per_second']:>10.0f}{m['p50_ms']:>9.2f}"
             f"{m['p99_ms']:>9.2f}{m['mean_ms']:>9.2f}"
         )
     return 0

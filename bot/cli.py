@@ -95,6 +95,9 @@ def _parser() -> argparse.ArgumentParser:
     bench.add_argument("--org", type=Path)
     bench.add_argument("--knowledge", type=Path)
     bench.add_argument("--rounds", type=int, default=20, help="passes over the dev drafts")
+    bench.add_argument(
+        "--database", help="store for the conversation turns (default: a temporary SQLite file)"
+    )
     bench.add_argument("files", nargs="*", type=Path, help="JSONL drafts (default: shared/eval)")
     bench.set_defaults(run=_run_bench)
     return parser
