@@ -32,6 +32,7 @@ from bot.messages import (
     Event,
     Header,
     HomeOpened,
+    Mention,
     Notification,
     Option,
     Origin,
@@ -100,6 +101,9 @@ class Bot:
             return self._command(origin, event.args)
         if isinstance(event, Action):
             return self._action(event)
+        if isinstance(event, Mention):
+            text = self._t(self._lang(origin, self._state(origin)), "mention")
+            return [Reply(origin.conversation_id, (Text(text),), fallback=text)]
         if isinstance(event, HomeOpened):
             lang = self._lang(origin, self._state(origin))
             return [

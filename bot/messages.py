@@ -57,7 +57,14 @@ class HomeOpened:
     origin: Origin
 
 
-Event = DirectMessage | Command | Action | HomeOpened
+@dataclass(frozen=True, slots=True)
+class Mention:
+    """The bot was named in a channel: it never reviews a draft in public, it invites to a DM."""
+
+    origin: Origin
+
+
+Event = DirectMessage | Command | Action | HomeOpened | Mention
 
 # -- outgoing ------------------------------------------------------------------------------------
 

@@ -41,6 +41,7 @@ REQUIRED: dict[str, frozenset[str]] = {
     # greeting, rewrite tips, finishing
     "empty": _p(),
     "home": _p(),
+    "mention": _p(),
     "tips_header": _p(),
     "no_tips": _p(),
     "done": _p(),

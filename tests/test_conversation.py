@@ -475,3 +475,12 @@ def test_a_button_of_an_earlier_question_shows_the_current_one(chat):
     assert "al voorbij" in out[0].elements[0].text
     assert out[0].elements[1:] == current  # the question the user is at
     assert chat.bot.store.get_conversation("test", "acme", "ann")["walk"] == before  # unanswered
+
+
+def test_a_mention_in_a_channel_invites_to_a_dm_and_reviews_nothing(chat):
+    from bot.messages import Mention
+
+    origin = Origin("test", "ann", "C0GENERAL", "nl", "acme", "e-mention")
+    [reply] = chat.bot.handle(Mention(origin))
+    assert reply.conversation_id == "C0GENERAL" and "privébericht" in reply.elements[0].text
+    assert chat.bot.store.get_conversation("test", "acme", "ann") is None  # nothing kept
