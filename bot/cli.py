@@ -91,6 +91,15 @@ def _parser() -> argparse.ArgumentParser:
     chat.add_argument("--knowledge", type=Path)
     chat.set_defaults(run=_run_chat)
 
+    serve = sub.add_parser("serve", help="run the Slack adapter (configured by environment)")
+    serve.add_argument("--host", default="0.0.0.0")
+    serve.add_argument("--port", type=int, default=3000)
+    serve.add_argument(
+        "--database", help="store URL (default: $PROTOCOLBOT_DATABASE_URL or SQLite)"
+    )
+    serve.add_argument("--knowledge", type=Path)
+    serve.set_defaults(run=_run_serve)
+
     bench = sub.add_parser("bench", help="measure review speed and knowledge load time")
     bench.add_argument("--org", type=Path)
     bench.add_argument("--knowledge", type=Path)
@@ -288,6 +297,47 @@ def _run_chat(args) -> int:
     return chat_main(
         database=args.database, user=args.user, locale=args.lang, knowledge=args.knowledge
     )
+
+
+def _run_serve(args) -> int:
+    import asyncio
+
+    from aiohttp import web
+
+    from adapters.slack.server import config_from_env, run_socket_mode, web_app
+    from bot.conversation import Bot
+    from bot.knowledge.errors import KnowledgeInvalid
+    from bot.source import KnowledgeSource
+    from bot.store import open_store
+
+    config, problem = config_from_env()
+    if config is None:
+        print(
+            f"protocolbot serve: {problem or 'nothing to serve'}. Set SLACK_BOT_TOKEN and "
+            "SLACK_SIGNING_SECRET (and SLACK_APP_TOKEN for Socket Mode); see README "
+            "'Install in Slack'.",
+            file=sys.stderr,
+        )
+        return EXIT_BAD_INPUT
+    try:
+        source = KnowledgeSource(args.knowledge)
+    except KnowledgeInvalid as exc:
+        for error in exc.errors:
+            print(error, file=sys.stderr)
+        return EXIT_BAD_KNOWLEDGE
+    try:
+        store = open_store(args.database)
+    except (ValueError, OSError) as exc:
+        print(f"protocolbot serve: cannot open the store: {exc}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    bot = Bot(source, store)
+    if config.app_token:
+        print("protocolbot: Slack in Socket Mode", file=sys.stderr)
+        asyncio.run(run_socket_mode(bot, config))
+    else:
+        print(f"protocolbot: Slack on http://{args.host}:{args.port}/slack/events", file=sys.stderr)
+        web.run_app(web_app(bot, config), host=args.host, port=args.port, print=None)
+    return EXIT_OK
 
 
 def _run_bench(args) -> int:

@@ -1,0 +1,176 @@
+"""The Slack adapter: Bolt (AsyncApp) handlers that turn Slack payloads into core events and the
+core's replies into Block Kit, over HTTP (`POST /slack/events`) or Socket Mode.
+
+The core is synchronous and talks to the store, so each event is handled in a worker thread.
+Retries need no special case: the core answers an event id once (shared store), and Bolt acks
+in time. Draft text never reaches a log line: handlers log event kinds and ids only.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import re
+from collections.abc import Iterable
+from typing import Any
+
+from slack_bolt.async_app import AsyncApp
+from slack_sdk.http_retry.builtin_async_handlers import AsyncRateLimitErrorRetryHandler
+from slack_sdk.web.async_client import AsyncWebClient
+
+from adapters.slack import convert
+from bot.conversation import Bot
+from bot.messages import HomeOpened, Mention, Notification, Origin, Outgoing
+
+log = logging.getLogger(__name__)
+
+SHORTCUT = "protocol_check"  # the message shortcut's callback_id in manifest.yaml
+DEFAULT_API_URL = "https://slack.com/api/"
+
+
+def build_app(
+    bot: Bot,
+    *,
+    token: str,
+    signing_secret: str,
+    api_url: str | None = None,
+) -> AsyncApp:
+    """A Bolt app wired to the core. `api_url` points the Web API client elsewhere (tests)."""
+    client = AsyncWebClient(token=token, base_url=api_url or DEFAULT_API_URL)
+    client.retry_handlers.append(AsyncRateLimitErrorRetryHandler(max_retry_count=3))
+    app = AsyncApp(
+        client=client,
+        signing_secret=signing_secret,
+        logger=logging.getLogger("protocolbot.slack.bolt"),
+    )
+    slack = _Delivery(bot)
+
+    @app.event("message")
+    async def on_message(body: dict, client: AsyncWebClient) -> None:
+        event = convert.event_to_core(body)
+        if event is not None:
+            await slack.run(client, event)
+
+    @app.event("app_mention")
+    async def on_mention(body: dict, client: AsyncWebClient) -> None:
+        target = convert.mention_reply_target(body)
+        if target is None:
+            return
+        channel, thread_ts = target
+        inner = body.get("event", {})
+        origin = Origin(
+            "slack",
+            inner.get("user", ""),
+            channel,
+            "",
+            body.get("team_id", ""),
+            body.get("event_id", ""),
+        )
+        await slack.run(client, Mention(origin), thread_ts=thread_ts)
+
+    @app.event("app_home_opened")
+    async def on_home(body: dict, client: AsyncWebClient) -> None:
+        event = convert.event_to_core(body)
+        if isinstance(event, HomeOpened):
+            await slack.home(client, event)
+
+    @app.command("/protocol")
+    async def on_command(ack, body: dict, client: AsyncWebClient, respond) -> None:
+        await ack()  # within 3 s; the answer follows through response_url
+        await slack.run(client, convert.command_to_core(body), respond=respond)
+
+    @app.action(re.compile(".+"))
+    async def on_action(ack, body: dict, client: AsyncWebClient, respond) -> None:
+        await ack()
+        event = convert.action_to_core(body)
+        if event is not None:
+            await slack.run(client, event, respond=respond)
+
+    @app.shortcut(SHORTCUT)
+    async def on_shortcut(ack, body: dict, client: AsyncWebClient) -> None:
+        await ack()
+        event = convert.shortcut_to_core(body)
+        if event is None:
+            return
+        opened = await client.conversations_open(users=event.origin.user_id)
+        channel = opened["channel"]["id"]
+        origin = Origin(
+            "slack",
+            event.origin.user_id,
+            channel,
+            event.origin.locale,
+            event.origin.tenant,
+            event.origin.event_id,
+        )
+        await slack.run(client, type(event)(origin, event.text))
+
+    app.protocolbot_delivery = slack  # type: ignore[attr-defined]  # for the reminder loop
+    return app
+
+
+class _Delivery:
+    """Runs an event through the core and delivers every outgoing message."""
+
+    def __init__(self, bot: Bot) -> None:
+        self.bot = bot
+
+    async def run(
+        self,
+        client: AsyncWebClient,
+        event: Any,
+        *,
+        respond: Any = None,
+        thread_ts: str | None = None,
+    ) -> None:
+        log.info("slack %s from %s", type(event).__name__, event.origin.event_id or "-")
+        out = await asyncio.to_thread(self.bot.handle, event)
+        await self.deliver(client, out, respond=respond, thread_ts=thread_ts)
+
+    async def deliver(
+        self,
+        client: AsyncWebClient,
+        out: Iterable[Outgoing],
+        *,
+        respond: Any = None,
+        thread_ts: str | None = None,
+    ) -> None:
+        for message in out:
+            payload = convert.reply_to_message(message)
+            if isinstance(message, Notification):
+                channel = message.channel_id
+                if not channel:
+                    opened = await client.conversations_open(users=message.user_id)
+                    channel = opened["channel"]["id"]
+                await client.chat_postMessage(channel=channel, **payload)
+            elif respond is not None:  # a command or a click: answer through response_url
+                await respond(
+                    **payload,
+                    response_type="ephemeral" if message.ephemeral else "in_channel",
+                    replace_original=message.replace,
+                )
+            else:
+                extra = {"thread_ts": thread_ts} if thread_ts else {}
+                await client.chat_postMessage(channel=message.conversation_id, **payload, **extra)
+
+    async def home(self, client: AsyncWebClient, event: HomeOpened) -> None:
+        out = await asyncio.to_thread(self.bot.handle, event)
+        blocks: list[dict] = []
+        for message in out:
+            blocks += convert.reply_to_message(message)["blocks"]
+        await client.views_publish(
+            user_id=event.origin.user_id, view={"type": "home", "blocks": blocks[:100]}
+        )
+
+    async def tick(self, client: AsyncWebClient) -> None:
+        await self.deliver(client, await asyncio.to_thread(self.bot.tick))
+
+
+async def remind_forever(app: AsyncApp, every: float = 60.0) -> None:
+    """Reminders for unanswered escalations and the retention purge, once a minute."""
+    delivery: _Delivery = app.protocolbot_delivery  # type: ignore[attr-defined]
+    while True:
+        try:
+            await delivery.tick(app.client)
+        except Exception:  # keep reminding; the next round retries
+            log.exception("slack reminder round failed")
+        await asyncio.sleep(every)

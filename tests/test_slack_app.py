@@ -1,0 +1,329 @@
+"""The Slack adapter end to end: the real aiohttp server on 127.0.0.1 with really signed requests,
+and a loopback fake of Slack's Web API that records every call (as bolt-python's tests do)."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import threading
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+from pathlib import Path
+
+import pytest
+from aiohttp import web
+from slack_sdk.signature import SignatureVerifier
+
+from adapters.slack.server import SlackConfig, web_app
+from bot.conversation import Bot
+from bot.source import KnowledgeSource
+
+SECRET = "test-signing-secret"
+PAYLOADS = Path(__file__).parent / "slack_payloads"
+
+
+class FakeSlack:
+    """Slack's Web API and response_url on 127.0.0.1: answers like Slack, records every call."""
+
+    def __init__(self) -> None:
+        self.calls: list[tuple[str, dict]] = []
+        self.url = ""
+
+    def app(self) -> web.Application:
+        application = web.Application()
+        application.router.add_post("/api/{method}", self.api)
+        application.router.add_post("/respond/{id}", self.respond)
+        return application
+
+    async def api(self, request: web.Request) -> web.Response:
+        method = request.match_info["method"]
+        args = dict(request.query)  # slack_sdk sends some methods' arguments as the query
+        if request.content_type == "application/json":
+            args.update(await request.json())
+        else:
+            args.update(await request.post())
+        self.calls.append((method, args))
+        answers = {
+            "auth.test": {"user_id": "UBOT", "bot_id": "BBOT", "team_id": "T0TEST", "team": "t"},
+            "conversations.open": {"channel": {"id": f"D-{args.get('users', '')}"}},
+            "chat.postMessage": {"channel": args.get("channel"), "ts": "1700000000.000100"},
+        }
+        return web.json_response({"ok": True, **answers.get(method, {})})
+
+    async def respond(self, request: web.Request) -> web.Response:
+        self.calls.append(
+            ("response_url", {"_to": request.match_info["id"], **await request.json()})
+        )
+        return web.json_response({"ok": True})
+
+    def called(self, method: str) -> list[dict]:
+        return [args for name, args in self.calls if name == method]
+
+
+class Servers:
+    """The adapter and the fake, each an aiohttp server on port 0, in one background loop."""
+
+    def __init__(self, bot: Bot) -> None:
+        self.fake = FakeSlack()
+        self.loop = asyncio.new_event_loop()
+        self._thread = threading.Thread(target=self.loop.run_forever, daemon=True)
+        self._thread.start()
+        self._runners: list[web.AppRunner] = []
+        fake_port = self._start(self.fake.app())
+        self.fake.url = f"http://127.0.0.1:{fake_port}"
+        config = SlackConfig("xoxb-test", SECRET, api_url=f"{self.fake.url}/api/")
+        port = self._start(web_app(bot, config))
+        self.url = f"http://127.0.0.1:{port}/slack/events"
+
+    def _start(self, application: web.Application) -> int:
+        async def start() -> int:
+            runner = web.AppRunner(application)
+            await runner.setup()
+            site = web.TCPSite(runner, "127.0.0.1", 0)
+            await site.start()
+            self._runners.append(runner)
+            return runner.addresses[0][1]
+
+        return asyncio.run_coroutine_threadsafe(start(), self.loop).result(30)
+
+    def close(self) -> None:
+        async def stop() -> None:
+            for runner in reversed(self._runners):
+                await runner.cleanup()
+
+        asyncio.run_coroutine_threadsafe(stop(), self.loop).result(30)
+        self.loop.call_soon_threadsafe(self.loop.stop)
+        self._thread.join(10)
+
+    def post(
+        self,
+        body: bytes,
+        content_type: str,
+        *,
+        timestamp: int | None = None,
+        sign: bool = True,
+        headers: dict[str, str] | None = None,
+    ) -> int:
+        ts = str(int(time.time()) if timestamp is None else timestamp)
+        signature = SignatureVerifier(SECRET).generate_signature(timestamp=ts, body=body)
+        request = urllib.request.Request(self.url, data=body, method="POST")
+        request.add_header("Content-Type", content_type)
+        request.add_header("X-Slack-Request-Timestamp", ts)
+        request.add_header("X-Slack-Signature", signature if sign else "v0=" + "0" * 64)
+        for key, value in (headers or {}).items():
+            request.add_header(key, value)
+        try:
+            with urllib.request.urlopen(request, timeout=30) as response:
+                return response.status
+        except urllib.error.HTTPError as error:
+            return error.code
+
+    def event(self, payload: dict, **kw) -> int:
+        return self.post(json.dumps(payload).encode(), "application/json", **kw)
+
+    def form(self, fields: dict, **kw) -> int:
+        body = urllib.parse.urlencode(fields).encode()
+        return self.post(body, "application/x-www-form-urlencoded", **kw)
+
+    def interaction(self, payload: dict, **kw) -> int:
+        return self.form({"payload": json.dumps(payload)}, **kw)
+
+    def wait_for(self, method: str, count: int = 1) -> list[dict]:
+        """Slack's handlers run after the ack; wait (not a timing assertion) for the calls."""
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline:
+            calls = self.fake.called(method)
+            if len(calls) >= count:
+                time.sleep(0.2)  # let anything extra (a double answer) arrive too
+                return self.fake.called(method)
+            time.sleep(0.02)
+        raise AssertionError(f"no {method} call; calls were {[m for m, _ in self.fake.calls]}")
+
+
+@pytest.fixture()
+def slack(store):
+    servers = Servers(Bot(KnowledgeSource(), store))
+    yield servers
+    servers.close()
+
+
+def load(name: str) -> dict:
+    return json.loads((PAYLOADS / name).read_text(encoding="utf-8"))
+
+
+def dm(text: str, event_id: str = "Ev0DM1", user: str = "U0ANN") -> dict:
+    payload = load("message_im.json")
+    payload["event_id"] = event_id
+    payload["event"].update(text=text, user=user, channel=f"D-{user}")
+    return payload
+
+
+def blocks_text(args: dict) -> str:
+    blocks = args.get("blocks")
+    if isinstance(blocks, str):
+        blocks = json.loads(blocks)
+    return json.dumps(blocks or [], ensure_ascii=False)
+
+
+def test_a_dm_draft_gets_one_review_with_buttons(slack):
+    assert slack.event(dm("Mag ik dit posten: mijn baas is een klootzak")) == 200
+    [post] = slack.wait_for("chat.postMessage")
+    shown = blocks_text(post)
+    assert post["channel"] == "D-U0ANN"
+    assert "STOP" in shown and "klootzak" in shown and "Ik twijfel nog" in shown
+
+
+def test_a_retried_event_is_answered_once(slack):
+    payload = dm("Mijn baas is een klootzak", event_id="Ev0RETRY")
+    assert slack.event(payload) == 200
+    slack.wait_for("chat.postMessage")
+    retry = {"X-Slack-Retry-Num": "1", "X-Slack-Retry-Reason": "http_timeout"}
+    assert slack.event(payload, headers=retry) == 200
+    time.sleep(0.5)
+    assert len(slack.fake.called("chat.postMessage")) == 1
+
+
+def test_forged_and_stale_requests_get_401_and_change_nothing(slack):
+    assert slack.event(dm("Mijn baas is een klootzak", "Ev0FORGED"), sign=False) == 401
+    stale = int(time.time()) - 6 * 60
+    assert slack.event(dm("Mijn baas is een klootzak", "Ev0STALE"), timestamp=stale) == 401
+    assert slack.fake.calls == []
+
+
+def test_protocol_command_answers_ephemerally_through_response_url(slack):
+    fields = load("slash_command.json")
+    fields.update(text="8", response_url=f"{slack.fake.url}/respond/cmd1")
+    assert slack.form(fields) == 200
+    [answer] = slack.wait_for("response_url")
+    assert answer["response_type"] == "ephemeral" and "Regel 8" in blocks_text(answer)
+
+
+def test_a_mention_is_answered_in_thread_with_an_invitation(slack):
+    payload = load("app_mention.json")
+    assert slack.event(payload) == 200
+    [post] = slack.wait_for("chat.postMessage")
+    assert post["thread_ts"] and "privébericht" in post["text"] + blocks_text(post)
+
+
+def test_app_home_is_published(slack):
+    assert slack.event(load("app_home_opened.json")) == 200
+    [view] = slack.wait_for("views.publish")
+    assert view["user_id"] == load("app_home_opened.json")["event"]["user"]
+
+
+def test_the_shortcut_opens_the_review_in_the_users_dm(slack):
+    payload = load("message_action.json")
+    assert slack.interaction(payload) == 200
+    [opened] = slack.wait_for("conversations.open")
+    [post] = slack.wait_for("chat.postMessage")
+    assert post["channel"] == f"D-{opened['users']}"
+    assert "GO" in blocks_text(post) or "LET OP" in blocks_text(post) or "STOP" in blocks_text(post)
+
+
+# -- clicking through a whole dialogue, as a user does in Slack -------------------------------------
+
+
+class Person:
+    """A Slack user who reads the bot's last message to them and clicks in it."""
+
+    def __init__(self, slack: Servers, user: str) -> None:
+        self.slack, self.user, self.clicks = slack, user, 0
+
+    def messages(self) -> list[dict]:
+        """Everything shown to this user: DM posts and answers through their response_urls."""
+        shown = []
+        for name, args in self.slack.fake.calls:
+            if (
+                name == "chat.postMessage"
+                and args.get("channel") == f"D-{self.user}"
+                or name == "response_url"
+                and args.get("_to") == self.user
+            ):
+                shown.append(args)
+        return shown
+
+    def click(self, label: str, *, after: int) -> None:
+        """Click the button or option `label` in the newest message; wait for the answer."""
+        calls_before = len(self.slack.fake.calls)
+        for message in reversed(self.messages()):
+            blocks = message.get("blocks")
+            blocks = json.loads(blocks) if isinstance(blocks, str) else blocks or []
+            action = _find(blocks, label)
+            if action:
+                break
+        else:
+            raise AssertionError(f"{self.user} sees no {label!r}")
+        self.clicks += 1
+        payload = load("block_actions_button.json")
+        payload["user"]["id"] = self.user
+        payload["channel"] = {"id": f"D-{self.user}", "name": "directmessage"}
+        payload["container"]["channel_id"] = f"D-{self.user}"
+        payload["trigger_id"] = f"trigger-{self.user}-{self.clicks}"
+        payload["response_url"] = f"{self.slack.fake.url}/respond/{self.user}"
+        payload["actions"] = [action]
+        assert self.slack.interaction(payload) == 200
+        deadline = time.monotonic() + 20
+        while len(self.slack.fake.calls) < calls_before + after and time.monotonic() < deadline:
+            time.sleep(0.02)
+
+
+def _find(blocks: list[dict], label: str) -> dict | None:
+    for block in blocks:
+        for element in block.get("elements", []) + (
+            [block["accessory"]] if "accessory" in block else []
+        ):
+            if element.get("type") == "button" and element["text"]["text"] == label:
+                return {**element, "action_ts": "1718013610.123456"}
+            for option in element.get("options", []):
+                if option["text"]["text"] == label:
+                    return {
+                        "type": element["type"],
+                        "action_id": element["action_id"],
+                        "block_id": block.get("block_id", "b"),
+                        "selected_option": option,
+                        "action_ts": "1718013610.123456",
+                    }
+    return None
+
+
+def test_a_button_click_answers_in_the_dm(slack):
+    ann = Person(slack, "U0ANN")
+    slack.event(dm("Mijn baas is een klootzak", "Ev0CLICK"))
+    slack.wait_for("chat.postMessage")
+    ann.click("Ik twijfel nog", after=1)
+    [answer] = slack.fake.called("response_url")
+    assert "twijfel" in blocks_text(answer).lower() and answer["replace_original"] is False
+
+
+def test_an_escalation_reaches_the_contact_and_the_answer_the_requester(slack):
+    ann, petra = Person(slack, "U0ANN"), Person(slack, "U0PETRA")
+    slack.event(dm("Off the record: het Masterplan Havenkwartier gaat door!", "Ev0ESC"))
+    slack.wait_for("chat.postMessage")
+    ann.click("Ik twijfel nog", after=1)
+    for _ in range(8):
+        last = blocks_text(ann.messages()[-1])
+        if "Mijn eigen leidinggevende noemen" in last:
+            break
+        option = next(x for x in ("Ja", "Weet ik niet", "Nee") if f'"{x}' in last)
+        label = json.loads(last)
+        texts = [
+            o["text"]["text"]
+            for b in label
+            for e in b.get("elements", []) + ([b["accessory"]] if "accessory" in b else [])
+            for o in ([e] if e.get("type") == "button" else e.get("options", []))
+            if (o.get("text") or {}).get("text", "").startswith(option)
+        ]
+        ann.click(texts[0], after=1)
+    ann.click("Mijn eigen leidinggevende noemen", after=1)
+    slack.event(dm("U0PETRA", "Ev0NAME"))  # the user names their own manager
+    time.sleep(0.3)
+    ann.click("Alleen een samenvatting (zonder je tekst)", after=3)
+    [opened] = slack.fake.called("conversations.open")
+    assert opened["users"] == "U0PETRA"
+    to_petra = [a for a in slack.fake.called("chat.postMessage") if a["channel"] == "D-U0PETRA"]
+    assert to_petra and "Havenkwartier" not in blocks_text(to_petra[-1])  # summary only
+    petra.click("Liever niet plaatsen", after=2)
+    told = [a for a in slack.fake.called("chat.postMessage") if a["channel"] == "D-U0ANN"]
+    assert "liever niet plaatsen" in blocks_text(told[-1])
