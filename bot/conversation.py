@@ -105,15 +105,23 @@ class Bot:
             text = self._t(self._lang(origin, self._state(origin)), "mention")
             return [Reply(origin.conversation_id, (Text(text),), fallback=text)]
         if isinstance(event, HomeOpened):
-            lang = self._lang(origin, self._state(origin))
-            return [
-                Reply(
-                    origin.conversation_id,
-                    (Text(self._t(lang, "home")),),
-                    fallback=self._t(lang, "home"),
-                )
-            ]
+            return [self._home(origin)]
         return []
+
+    def _home(self, origin: Origin) -> Reply:
+        """The home page: a greeting, the overview of `/protocol` (what the bot does, how to use
+        it, the 15 rules, whom to ask) and, for admins, this week's anonymous figures."""
+        lang = self._lang(origin, self._state(origin))
+        knowledge = self.source.current.knowledge
+        is_admin = origin.user_id in knowledge.organisation.admins
+        overview = protocol(
+            (), knowledge=knowledge, profile=knowledge.organisation, lang=lang, is_admin=is_admin
+        )
+        elements: tuple[Element, ...] = (Text(self._t(lang, "home")), *overview.elements)
+        if is_admin:
+            figures = _stats(self.store.weekly_counts(now=self.clock()), self._say_in(lang))
+            elements += (Divider(), *figures)
+        return Reply(origin.conversation_id, elements, fallback=self._t(lang, "home"))
 
     def tick(self) -> list[Outgoing]:
         """Reminders for unanswered escalations, and the retention purge."""
@@ -429,10 +437,18 @@ class Bot:
             self._save(origin, state)
             return [self._say(origin, self._t(lang, "consult_none", role=label))]
         name = contact.name if contact else label
-        state["consult"] = {"role": role, "contact_id": _contact_id(contact, origin), "name": name}
-        self._save(origin, state)
+        contact_id = _contact_id(contact, origin)
         elements: list[Element] = [Text(intro)] if intro else []
-        elements.append(_consent_question(self._say_in(lang), name))
+        if contact is not None and not contact_id:  # no id on this platform: the user asks
+            self._save(origin, state)
+            address = contact.email or contact.name
+            elements.append(
+                Text(self._t(lang, "consult_unreachable", contact=name, address=address))
+            )
+        else:
+            state["consult"] = {"role": role, "contact_id": contact_id, "name": name}
+            self._save(origin, state)
+            elements.append(_consent_question(self._say_in(lang), name))
         if role == "manager":
             elements.append(Buttons((Button(self._t(lang, "btn_own_manager"), "name_manager"),)))
         return [Reply(origin.conversation_id, tuple(elements))]
@@ -620,7 +636,7 @@ _CHANNEL = "#"  # a contact id starting with this names a channel, not a person
 
 def _contact_id(contact, origin: Origin) -> str:
     """Where this contact is reached on the asker's platform: a person first, else the
-    team's channel, else the e-mail address (the console, or an adapter that looks it up)."""
+    team's channel; in the console the e-mail address stands in. '' when unreachable."""
     if contact is None:
         return ""
     person = {"slack": contact.slack_user, "teams": contact.teams_user}.get(origin.platform)
@@ -629,6 +645,8 @@ def _contact_id(contact, origin: Origin) -> str:
     channel = {"slack": contact.slack_channel, "teams": contact.teams_channel}.get(origin.platform)
     if channel:
         return _CHANNEL + channel
+    if origin.platform in ("slack", "teams"):
+        return ""  # an e-mail address is no Slack or Teams id
     return contact.email or contact.name
 
 

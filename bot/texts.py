@@ -55,6 +55,7 @@ REQUIRED: dict[str, frozenset[str]] = {
     "revise": _p(),
     # asking for advice, only with consent
     "consult_who": _p("contact"),
+    "consult_unreachable": _p("contact", "address"),
     "consult_none": _p("role"),
     "btn_own_manager": _p(),
     "ask_manager": _p(),

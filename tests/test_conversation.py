@@ -18,7 +18,6 @@ from bot.messages import (
     Notification,
     Origin,
     Reply,
-    Text,
 )
 from bot.source import KnowledgeSource
 
@@ -145,9 +144,15 @@ def test_admin_tools_are_refused_to_others(chat):
     assert "beheerder" in chat.last_text("ann")
 
 
-def test_home_tab(chat):
-    out = chat.bot.handle(HomeOpened(chat.origin("ann")))
-    assert isinstance(out[0].elements[0], Text)
+def test_home_tab_explains_the_bot_lists_the_rules_and_shows_admins_the_figures(chat):
+    chat.say("bob", "Mijn baas is een klootzak")  # something to count
+    [home] = chat.bot.handle(HomeOpened(chat.origin("ann")))
+    text = "\n".join(getattr(e, "text", "") for e in home.elements)
+    assert "Stuur me een concept" in text and "*De 15 regels*" in text and "*15*" in text
+    assert not home.ephemeral and "review" not in text  # no figures for employees
+    [admin] = chat.bot.handle(HomeOpened(chat.origin("integrity-admin")))
+    figures = "\n".join(getattr(e, "text", "") for e in admin.elements)
+    assert "review" in figures and "klootzak" not in figures and "bob" not in figures
 
 
 # -- the rule-15 doubt walk and escalation with consent ------------------------------------------
@@ -484,3 +489,22 @@ def test_a_mention_in_a_channel_invites_to_a_dm_and_reviews_nothing(chat):
     [reply] = chat.bot.handle(Mention(origin))
     assert reply.conversation_id == "C0GENERAL" and "privébericht" in reply.elements[0].text
     assert chat.bot.store.get_conversation("test", "acme", "ann") is None  # nothing kept
+
+
+def test_a_contact_without_an_id_on_this_platform_is_named_not_messaged(store, clock):
+    chat = Chat(Bot(KnowledgeSource(), store, clock=clock), platform="slack")
+    chat.say("ann", "Off the record: het Masterplan Havenkwartier gaat door, zeg het niet door!")
+    chat.press("ann", "Ik twijfel nog")
+    for _ in range(10):
+        if "niet rechtstreeks" in chat.last_text("ann"):
+            break
+        labels = choices(chat, "ann")
+        chat.press(
+            "ann", ([x for x in labels if x.lower().startswith(("ja", "weet"))] or labels)[0]
+        )
+    text = chat.last_text("ann")
+    assert "Petra van Leeuwen" in text and "p.vanleeuwen@hofstede.example.org" in text
+    assert not choices(chat, "ann")  # no consent question: nothing can be sent
+    chat.press("ann", "Mijn eigen leidinggevende noemen")  # but they can name their own
+    chat.say("ann", "U0PETRA")
+    assert "Alleen een samenvatting (zonder je tekst)" in choices(chat, "ann")

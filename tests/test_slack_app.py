@@ -30,6 +30,7 @@ class FakeSlack:
     def __init__(self) -> None:
         self.calls: list[tuple[str, dict]] = []
         self.url = ""
+        self.limited: dict[str, int] = {}  # method -> how many more calls answer 429
 
     def app(self) -> web.Application:
         application = web.Application()
@@ -45,6 +46,11 @@ class FakeSlack:
         else:
             args.update(await request.post())
         self.calls.append((method, args))
+        if self.limited.get(method, 0) > 0:
+            self.limited[method] -= 1
+            return web.json_response(
+                {"ok": False, "error": "ratelimited"}, status=429, headers={"Retry-After": "1"}
+            )
         answers = {
             "auth.test": {"user_id": "UBOT", "bot_id": "BBOT", "team_id": "T0TEST", "team": "t"},
             "conversations.open": {"channel": {"id": f"D-{args.get('users', '')}"}},
@@ -207,10 +213,27 @@ def test_a_mention_is_answered_in_thread_with_an_invitation(slack):
     assert post["thread_ts"] and "privébericht" in post["text"] + blocks_text(post)
 
 
-def test_app_home_is_published(slack):
+def test_app_home_is_published_with_the_rules(slack):
     assert slack.event(load("app_home_opened.json")) == 200
     [view] = slack.wait_for("views.publish")
     assert view["user_id"] == load("app_home_opened.json")["event"]["user"]
+    home = view["view"] if isinstance(view["view"], dict) else json.loads(view["view"])
+    assert home["type"] == "home" and "De 15 regels" in json.dumps(home, ensure_ascii=False)
+
+
+def test_protocol_search_is_answered(slack):
+    fields = load("slash_command.json")
+    fields.update(text="zoek ontslag facebok", response_url=f"{slack.fake.url}/respond/cmd2")
+    assert slack.form(fields) == 200
+    [answer] = slack.wait_for("response_url")
+    assert answer["response_type"] == "ephemeral" and "Facebook" in blocks_text(answer)
+
+
+def test_a_rate_limited_call_is_retried_after_slacks_retry_after(slack):
+    slack.fake.limited["chat.postMessage"] = 1
+    assert slack.event(dm("Mijn baas is een klootzak", "Ev0LIMIT")) == 200
+    posts = slack.wait_for("chat.postMessage", count=2)
+    assert len(posts) == 2 and posts[0] == posts[1]  # the same message, sent again once
 
 
 def test_the_shortcut_opens_the_review_in_the_users_dm(slack):
@@ -327,3 +350,64 @@ def test_an_escalation_reaches_the_contact_and_the_answer_the_requester(slack):
     petra.click("Liever niet plaatsen", after=2)
     told = [a for a in slack.fake.called("chat.postMessage") if a["channel"] == "D-U0ANN"]
     assert "liever niet plaatsen" in blocks_text(told[-1])
+
+
+# -- `protocolbot serve`, as an admin starts it ---------------------------------------------------
+
+
+def _serve(env_extra: dict[str, str], tmp_path: Path, port: int = 0):
+    import os
+    import subprocess
+    import sys
+
+    env = {k: v for k, v in os.environ.items() if not k.startswith("SLACK_")}
+    env.update(XDG_DATA_HOME=str(tmp_path / "data"), **env_extra)
+    env.pop("PROTOCOLBOT_DATABASE_URL", None)
+    return subprocess.Popen(
+        [sys.executable, "-m", "bot.cli", "serve", "--host", "127.0.0.1", "--port", str(port)],
+        cwd=Path(__file__).resolve().parents[1],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+
+
+def test_serve_names_what_is_missing_when_slack_is_half_configured(tmp_path):
+    half = _serve({"SLACK_BOT_TOKEN": "xoxb-1"}, tmp_path)
+    _, err = half.communicate(timeout=60)
+    assert half.returncode == 1 and "SLACK_SIGNING_SECRET missing" in err
+    none = _serve({}, tmp_path)
+    _, err = none.communicate(timeout=60)
+    assert none.returncode == 1 and "nothing to serve" in err
+
+
+def test_serve_answers_signed_requests_and_refuses_forged_ones(slack, tmp_path):
+    import socket
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    env = {
+        "SLACK_BOT_TOKEN": "xoxb-test",
+        "SLACK_SIGNING_SECRET": SECRET,
+        "SLACK_API_URL": f"{slack.fake.url}/api/",
+    }
+    server = _serve(env, tmp_path, port)
+    try:
+        slack.url = f"http://127.0.0.1:{port}/slack/events"  # talk to the subprocess instead
+        deadline = time.monotonic() + 60
+        status = 0
+        while time.monotonic() < deadline and server.poll() is None:
+            try:
+                status = slack.event(dm("Mijn baas is een klootzak", "Ev0SERVE"), sign=False)
+                break
+            except urllib.error.URLError:
+                time.sleep(0.2)  # still starting
+        assert status == 401
+        assert slack.event(dm("Mijn baas is een klootzak", "Ev0SERVE")) == 200
+        [post] = slack.wait_for("chat.postMessage")
+        assert "STOP" in blocks_text(post)
+    finally:
+        server.terminate()
+        server.communicate(timeout=30)

@@ -14,8 +14,6 @@ SCOPES = {
     "commands",
     "im:history",
     "im:write",
-    "users:read",
-    "users:read.email",
 }
 
 
