@@ -348,6 +348,8 @@ def test_an_escalation_reaches_the_contact_and_the_answer_the_requester(slack):
     to_petra = [a for a in slack.fake.called("chat.postMessage") if a["channel"] == "D-U0PETRA"]
     assert to_petra and "Havenkwartier" not in blocks_text(to_petra[-1])  # summary only
     petra.click("Liever niet plaatsen", after=2)
+    [*_, replaced] = [a for a in slack.fake.called("response_url") if a["_to"] == "U0PETRA"]
+    assert replaced["replace_original"] is True  # the question's buttons give way to the answer
     told = [a for a in slack.fake.called("chat.postMessage") if a["channel"] == "D-U0ANN"]
     assert "liever niet plaatsen" in blocks_text(told[-1])
 
@@ -411,3 +413,29 @@ def test_serve_answers_signed_requests_and_refuses_forged_ones(slack, tmp_path):
     finally:
         server.terminate()
         server.communicate(timeout=30)
+
+
+def test_two_replicas_on_one_store_answer_a_retried_event_once(slack, store):
+    other = Servers(Bot(KnowledgeSource(), store))  # a second replica, same database
+    try:
+        payload = dm("Mijn baas is een klootzak", event_id="Ev0REPLICA")
+        assert slack.event(payload) == 200
+        slack.wait_for("chat.postMessage")
+        # Slack retries; a load balancer sends the retry to the other replica
+        assert other.event(payload, headers={"X-Slack-Retry-Num": "1"}) == 200
+        time.sleep(0.5)
+        assert other.fake.called("chat.postMessage") == []
+        assert len(slack.fake.called("chat.postMessage")) == 1
+    finally:
+        other.close()
+
+
+def test_no_draft_text_reaches_a_log_line(slack, caplog):
+    import logging
+
+    caplog.set_level(logging.DEBUG)
+    marker = "Zwartkopmeeuwvlinder"
+    assert slack.event(dm(f"Mijn baas is een klootzak en een {marker}", "Ev0LOG")) == 200
+    [post] = slack.wait_for("chat.postMessage")
+    assert caplog.records  # something was logged
+    assert marker not in caplog.text and "klootzak" not in caplog.text

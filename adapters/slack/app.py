@@ -36,13 +36,15 @@ def build_app(
     api_url: str | None = None,
 ) -> AsyncApp:
     """A Bolt app wired to the core. `api_url` points the Web API client elsewhere (tests)."""
-    client = AsyncWebClient(token=token, base_url=api_url or DEFAULT_API_URL)
+    # slack_sdk logs request bodies at DEBUG, and our replies quote the draft's words: its logger
+    # stays at INFO whatever the root level, so no draft text reaches a log.
+    quiet = logging.getLogger("protocolbot.slack.web")
+    quiet.setLevel(logging.INFO)
+    client = AsyncWebClient(token=token, base_url=api_url or DEFAULT_API_URL, logger=quiet)
     client.retry_handlers.append(AsyncRateLimitErrorRetryHandler(max_retry_count=3))
-    app = AsyncApp(
-        client=client,
-        signing_secret=signing_secret,
-        logger=logging.getLogger("protocolbot.slack.bolt"),
-    )
+    bolt_log = logging.getLogger("protocolbot.slack.bolt")
+    bolt_log.setLevel(logging.INFO)  # Bolt logs payloads at DEBUG
+    app = AsyncApp(client=client, signing_secret=signing_secret, logger=bolt_log)
     slack = _Delivery(bot)
 
     @app.event("message")
