@@ -36,7 +36,22 @@ class FakeSlack:
         application = web.Application()
         application.router.add_post("/api/{method}", self.api)
         application.router.add_post("/respond/{id}", self.respond)
+        application.router.add_get("/socket", self.socket)
+        self.socket_send: list[dict] = []  # envelopes to push to a Socket Mode client
+        self.socket_acks: list[dict] = []
         return application
+
+    async def socket(self, request: web.Request) -> web.WebSocketResponse:
+        """Slack's Socket Mode endpoint: says hello, pushes envelopes, records the acks."""
+        ws = web.WebSocketResponse()
+        await ws.prepare(request)
+        await ws.send_json({"type": "hello", "num_connections": 1})
+        for envelope in self.socket_send:
+            await ws.send_json(envelope)
+        async for message in ws:
+            if message.type == 1:  # text
+                self.socket_acks.append(json.loads(message.data))
+        return ws
 
     async def api(self, request: web.Request) -> web.Response:
         method = request.match_info["method"]
@@ -45,6 +60,8 @@ class FakeSlack:
             args.update(await request.json())
         else:
             args.update(await request.post())
+        if method == "apps.connections.open":  # Socket Mode: the app-level token, not the bot's
+            args["authorization"] = request.headers.get("Authorization", "")
         self.calls.append((method, args))
         if self.limited.get(method, 0) > 0:
             self.limited[method] -= 1
@@ -55,6 +72,7 @@ class FakeSlack:
             "auth.test": {"user_id": "UBOT", "bot_id": "BBOT", "team_id": "T0TEST", "team": "t"},
             "conversations.open": {"channel": {"id": f"D-{args.get('users', '')}"}},
             "chat.postMessage": {"channel": args.get("channel"), "ts": "1700000000.000100"},
+            "apps.connections.open": {"url": self.url.replace("http", "ws", 1) + "/socket"},
         }
         return web.json_response({"ok": True, **answers.get(method, {})})
 
@@ -439,3 +457,38 @@ def test_no_draft_text_reaches_a_log_line(slack, caplog):
     [post] = slack.wait_for("chat.postMessage")
     assert caplog.records  # something was logged
     assert marker not in caplog.text and "klootzak" not in caplog.text
+
+
+def test_socket_mode_receives_a_dm_acks_it_and_answers(slack, store):
+    from adapters.slack.server import socket_mode_handler
+
+    payload = dm("Mijn baas is een klootzak", event_id="Ev0SOCKET")
+    slack.fake.socket_send.append(
+        {
+            "envelope_id": "env-1",
+            "type": "events_api",
+            "payload": payload,
+            "accepts_response_payload": False,
+            "retry_attempt": 0,
+            "retry_reason": "",
+        }
+    )
+    config = SlackConfig(
+        "xoxb-test", SECRET, app_token="xapp-test", api_url=f"{slack.fake.url}/api/"
+    )
+    bot = Bot(KnowledgeSource(), store)
+
+    async def connect():  # the Socket Mode client belongs to the loop it runs in
+        handler = socket_mode_handler(bot, config)
+        await handler.connect_async()
+        return handler
+
+    handler = asyncio.run_coroutine_threadsafe(connect(), slack.loop).result(30)
+    try:
+        [post] = slack.wait_for("chat.postMessage")
+        assert "STOP" in blocks_text(post)
+        assert {"envelope_id": "env-1"}.items() <= slack.fake.socket_acks[0].items()
+        [opened] = slack.fake.called("apps.connections.open")
+        assert opened["authorization"] == "Bearer xapp-test"
+    finally:
+        asyncio.run_coroutine_threadsafe(handler.close_async(), slack.loop).result(30)

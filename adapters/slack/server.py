@@ -67,15 +67,22 @@ def web_app(bot: Bot, config: SlackConfig) -> web.Application:
     return application
 
 
-async def run_socket_mode(bot: Bot, config: SlackConfig) -> None:
-    """Socket Mode: no public address; Slack delivers over a WebSocket."""
+def socket_mode_handler(bot: Bot, config: SlackConfig):
+    """The Socket Mode handler: it asks the Web API (`SLACK_API_URL`) for a WebSocket address
+    with the app token and receives events, commands and clicks over it."""
     from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 
     slack = build_app(
         bot, token=config.token, signing_secret=config.signing_secret, api_url=config.api_url
     )
-    task = asyncio.create_task(remind_forever(slack))
+    return AsyncSocketModeHandler(slack, config.app_token)
+
+
+async def run_socket_mode(bot: Bot, config: SlackConfig) -> None:
+    """Socket Mode: no public address; Slack delivers over a WebSocket."""
+    handler = socket_mode_handler(bot, config)
+    task = asyncio.create_task(remind_forever(handler.app))
     try:
-        await AsyncSocketModeHandler(slack, config.app_token).start_async()
+        await handler.start_async()
     finally:
         task.cancel()
