@@ -14,5 +14,8 @@ RUN pip install . && useradd --create-home --uid 10001 protocolbot
 ENV PROTOCOLBOT_KNOWLEDGE=/app/knowledge
 USER protocolbot
 RUN protocolbot knowledge check
+# Slack: set SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET (HTTP on port 3000, POST /slack/events),
+# plus SLACK_APP_TOKEN for Socket Mode; PROTOCOLBOT_DATABASE_URL for PostgreSQL.
+EXPOSE 3000
 ENTRYPOINT ["protocolbot"]
-CMD ["--help"]
+CMD ["serve", "--host", "0.0.0.0", "--port", "3000"]

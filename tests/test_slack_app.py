@@ -269,8 +269,9 @@ def test_the_shortcut_opens_the_review_in_the_users_dm(slack):
 class Person:
     """A Slack user who reads the bot's last message to them and clicks in it."""
 
-    def __init__(self, slack: Servers, user: str) -> None:
+    def __init__(self, slack: Servers, user: str, channel: str = "") -> None:
         self.slack, self.user, self.clicks = slack, user, 0
+        self.channel = channel or f"D-{user}"  # where they read and click
 
     def messages(self) -> list[dict]:
         """Everything shown to this user: DM posts and answers through their response_urls."""
@@ -278,7 +279,7 @@ class Person:
         for name, args in self.slack.fake.calls:
             if (
                 name == "chat.postMessage"
-                and args.get("channel") == f"D-{self.user}"
+                and args.get("channel") == self.channel
                 or name == "response_url"
                 and args.get("_to") == self.user
             ):
@@ -299,8 +300,8 @@ class Person:
         self.clicks += 1
         payload = load("block_actions_button.json")
         payload["user"]["id"] = self.user
-        payload["channel"] = {"id": f"D-{self.user}", "name": "directmessage"}
-        payload["container"]["channel_id"] = f"D-{self.user}"
+        payload["channel"] = {"id": self.channel, "name": "directmessage"}
+        payload["container"]["channel_id"] = self.channel
         payload["trigger_id"] = f"trigger-{self.user}-{self.clicks}"
         payload["response_url"] = f"{self.slack.fake.url}/respond/{self.user}"
         payload["actions"] = [action]
@@ -492,3 +493,42 @@ def test_socket_mode_receives_a_dm_acks_it_and_answers(slack, store):
         assert opened["authorization"] == "Bearer xapp-test"
     finally:
         asyncio.run_coroutine_threadsafe(handler.close_async(), slack.loop).result(30)
+
+
+def test_a_team_channel_contact_gets_the_question_in_the_channel(store, tmp_path):
+    import shutil
+
+    from bot.knowledge.loader import default_knowledge_dir
+
+    directory = tmp_path / "knowledge"
+    shutil.copytree(default_knowledge_dir(), directory)
+    profile = directory / "organisation.yaml"
+    text = profile.read_text(encoding="utf-8")
+    old = "    email: p.vanleeuwen@hofstede.example.org\n"
+    profile.write_text(text.replace(old, old + "    slack_channel: C0LEADS\n"), encoding="utf-8")
+    slack = Servers(Bot(KnowledgeSource(directory), store))
+    try:
+        ann, uma = Person(slack, "U0ANN"), Person(slack, "U0UMA", channel="C0LEADS")
+        slack.event(dm("Off the record: het Masterplan Havenkwartier gaat door!", "Ev0CHAN"))
+        slack.wait_for("chat.postMessage")
+        ann.click("Ik twijfel nog", after=1)
+        for _ in range(8):
+            if "Alleen een samenvatting" in blocks_text(ann.messages()[-1]):
+                break
+            ann.click(
+                next(
+                    x
+                    for x in ("Ja, ik kan het onderbouwen", "Ja", "Weet ik niet")
+                    if f'"{x}' in blocks_text(ann.messages()[-1])
+                ),
+                after=1,
+            )
+        ann.click("Alleen een samenvatting (zonder je tekst)", after=2)
+        [question] = [a for a in slack.fake.called("chat.postMessage") if a["channel"] == "C0LEADS"]
+        assert slack.fake.called("conversations.open") == []  # a channel needs no DM
+        assert "Adviesvraag" in blocks_text(question)
+        uma.click("Akkoord: plaatsen mag", after=2)
+        told = [a for a in slack.fake.called("chat.postMessage") if a["channel"] == "D-U0ANN"]
+        assert "akkoord" in blocks_text(told[-1]).lower()
+    finally:
+        slack.close()
