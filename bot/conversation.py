@@ -129,6 +129,8 @@ class Bot:
         self._apply_settings()
         out: list[Outgoing] = []
         for esc in self.store.due_reminders(after=self.reminder_after, now=now):
+            if not self.store.claim_reminder(esc.id, after=self.reminder_after, now=now):
+                continue  # another replica sent this one
             lang = self._lang_of(esc.platform, esc.tenant, esc.contact_id, "nl")
             text = self._t(lang, "esc_reminder")
             out.append(
@@ -138,7 +140,6 @@ class Bot:
                     fallback=text,
                 )
             )
-            self.store.mark_reminded(esc.id, now=now)
         self.store.purge(now=now)
         return out
 

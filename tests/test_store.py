@@ -496,3 +496,15 @@ def test_the_schema_keeps_draft_text_in_two_columns():
         if line.strip()
     ]
     assert [word for word in words if "draft" in word] == ["draft", "draft"]
+
+
+def test_a_reminder_is_claimed_once_across_replicas(store):
+    after = timedelta(hours=24)
+    esc = _escalate(store, now=T0)
+    later = T0 + timedelta(hours=25)
+    # two replicas saw it due in the same minute; only the first claim sends a reminder
+    assert store.claim_reminder(esc.id, after=after, now=later) is True
+    assert store.claim_reminder(esc.id, after=after, now=later) is False
+    assert store.due_reminders(after=after, now=later) == []
+    assert store.claim_reminder(esc.id, after=after, now=later + after) is True  # next day again
+    assert [a.action for a in store.audit_trail(esc.id)].count("reminded") == 2

@@ -269,6 +269,26 @@ class Store:
         )
         return [escalation_from_row(row) for row in rows]
 
+    def claim_reminder(
+        self, escalation_id: str, *, after: timedelta, now: datetime | None = None
+    ) -> bool:
+        """Mark the escalation reminded if it is still due; False when another replica (or an
+        answer) got there first, so each reminder goes out once. Audited as 'reminded'."""
+        moment = utc(now)
+        cutoff = moment - after
+
+        def work(tx: Tx) -> bool:
+            changed = tx.execute(
+                "UPDATE escalations SET reminded_at = ? WHERE id = ? AND status = 'open' "
+                "AND (reminded_at IS NULL OR reminded_at <= ?)",
+                (moment, escalation_id, cutoff),
+            )
+            if changed:
+                audit(tx, escalation_id, moment, "protocolbot", "reminded", "")
+            return bool(changed)
+
+        return self._db.run(work)
+
     def mark_reminded(self, escalation_id: str, *, now: datetime | None = None) -> None:
         """Note that the contact was reminded; audited as 'reminded'. Unknown id: KeyError."""
         moment = utc(now)
