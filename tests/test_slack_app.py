@@ -286,6 +286,16 @@ class Person:
                 shown.append(args)
         return shown
 
+    def wait_to_see(self, label: str) -> None:
+        """Wait (not a timing assertion) until the newest message to this user shows `label`."""
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline:
+            shown = self.messages()
+            if shown and label in blocks_text(shown[-1]):
+                return
+            time.sleep(0.02)
+        raise AssertionError(f"{self.user} never saw {label!r}")
+
     def click(self, label: str, *, after: int) -> None:
         """Click the button or option `label` in the newest message; wait for the answer."""
         calls_before = len(self.slack.fake.calls)
@@ -360,13 +370,13 @@ def test_an_escalation_reaches_the_contact_and_the_answer_the_requester(slack):
         ann.click(texts[0], after=1)
     ann.click("Mijn eigen leidinggevende noemen", after=1)
     slack.event(dm("U0PETRA", "Ev0NAME"))  # the user names their own manager
-    time.sleep(0.3)
+    ann.wait_to_see("Alleen een samenvatting (zonder je tekst)")
     ann.click("Alleen een samenvatting (zonder je tekst)", after=3)
     [opened] = slack.fake.called("conversations.open")
     assert opened["users"] == "U0PETRA"
     to_petra = [a for a in slack.fake.called("chat.postMessage") if a["channel"] == "D-U0PETRA"]
     assert to_petra and "Havenkwartier" not in blocks_text(to_petra[-1])  # summary only
-    petra.click("Liever niet plaatsen", after=2)
+    petra.click("Liever niet plaatsen", after=3)  # open + post to Ann, then the replacement
     [*_, replaced] = [a for a in slack.fake.called("response_url") if a["_to"] == "U0PETRA"]
     assert replaced["replace_original"] is True  # the question's buttons give way to the answer
     told = [a for a in slack.fake.called("chat.postMessage") if a["channel"] == "D-U0ANN"]

@@ -383,3 +383,17 @@ def test_every_real_answer_stays_within_slacks_limits(bot):
         rendered = reply_to_message(message)
         assert 0 < len(rendered["text"]) <= 3000
         assert_valid(rendered["blocks"])
+
+
+def test_a_mention_becomes_a_core_mention_answered_in_its_thread():
+    from adapters.slack.convert import mention_to_core
+    from bot.messages import Mention
+
+    body = json.loads((PAYLOADS / "app_mention.json").read_text(encoding="utf-8"))
+    event, thread_ts = mention_to_core(body)
+    assert isinstance(event, Mention)
+    assert event.origin.conversation_id == body["event"]["channel"]
+    assert event.origin.user_id == body["event"]["user"]
+    assert event.origin.event_id == body["event_id"]
+    assert thread_ts == (body["event"].get("thread_ts") or body["event"]["ts"])
+    assert mention_to_core({"type": "event_callback", "event": {"type": "message"}}) is None

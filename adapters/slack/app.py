@@ -12,6 +12,7 @@ import asyncio
 import logging
 import re
 from collections.abc import Iterable
+from dataclasses import replace
 from typing import Any
 
 from slack_bolt.async_app import AsyncApp
@@ -20,7 +21,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from adapters.slack import convert
 from bot.conversation import Bot
-from bot.messages import HomeOpened, Mention, Notification, Origin, Outgoing
+from bot.messages import HomeOpened, Notification, Outgoing
 
 log = logging.getLogger(__name__)
 
@@ -55,20 +56,10 @@ def build_app(
 
     @app.event("app_mention")
     async def on_mention(body: dict, client: AsyncWebClient) -> None:
-        target = convert.mention_reply_target(body)
-        if target is None:
-            return
-        channel, thread_ts = target
-        inner = body.get("event", {})
-        origin = Origin(
-            "slack",
-            inner.get("user", ""),
-            channel,
-            "",
-            body.get("team_id", ""),
-            body.get("event_id", ""),
-        )
-        await slack.run(client, Mention(origin), thread_ts=thread_ts)
+        mention = convert.mention_to_core(body)
+        if mention is not None:
+            event, thread_ts = mention
+            await slack.run(client, event, thread_ts=thread_ts)
 
     @app.event("app_home_opened")
     async def on_home(body: dict, client: AsyncWebClient) -> None:
@@ -95,18 +86,9 @@ def build_app(
         if event is None:
             return
         opened = await client.conversations_open(users=event.origin.user_id)
-        channel = opened["channel"]["id"]
-        origin = Origin(
-            "slack",
-            event.origin.user_id,
-            channel,
-            event.origin.locale,
-            event.origin.tenant,
-            event.origin.event_id,
-        )
-        await slack.run(client, type(event)(origin, event.text))
+        origin = replace(event.origin, conversation_id=opened["channel"]["id"])
+        await slack.run(client, replace(event, origin=origin))
 
-    app.protocolbot_delivery = slack  # type: ignore[attr-defined]  # for the reminder loop
     return app
 
 
@@ -167,9 +149,9 @@ class _Delivery:
         await self.deliver(client, await asyncio.to_thread(self.bot.tick))
 
 
-async def remind_forever(app: AsyncApp, every: float = 60.0) -> None:
+async def remind_forever(app: AsyncApp, bot: Bot, every: float = 60.0) -> None:
     """Reminders for unanswered escalations and the retention purge, once a minute."""
-    delivery: _Delivery = app.protocolbot_delivery  # type: ignore[attr-defined]
+    delivery = _Delivery(bot)
     while True:
         try:
             await delivery.tick(app.client)

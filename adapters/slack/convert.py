@@ -39,6 +39,7 @@ from bot.messages import (
     Fields,
     Header,
     HomeOpened,
+    Mention,
     Notification,
     Origin,
     Reply,
@@ -123,6 +124,24 @@ def mention_reply_target(body: dict) -> tuple[str, str] | None:
     if body.get("type") != "event_callback" or event.get("type") != "app_mention":
         return None
     return event.get("channel", ""), event.get("thread_ts") or event.get("ts", "")
+
+
+def mention_to_core(body: dict) -> tuple[Mention, str] | None:
+    """An `app_mention` as a core Mention in its channel, with the thread to answer in."""
+    target = mention_reply_target(body)
+    if target is None:
+        return None
+    channel, thread_ts = target
+    event = body.get("event") or {}
+    origin = Origin(
+        "slack",
+        event.get("user", ""),
+        channel,
+        event.get("locale") or "",
+        body.get("team_id") or event.get("team") or "",
+        body.get("event_id", ""),
+    )
+    return Mention(origin), thread_ts
 
 
 def command_to_core(payload: dict) -> Command:

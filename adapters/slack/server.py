@@ -59,7 +59,7 @@ def web_app(bot: Bot, config: SlackConfig) -> web.Application:
     application = slack.web_app(path="/slack/events")
 
     async def reminders(app: web.Application):
-        task = asyncio.create_task(remind_forever(slack))
+        task = asyncio.create_task(remind_forever(slack, bot))
         yield
         task.cancel()
 
@@ -81,7 +81,7 @@ def socket_mode_handler(bot: Bot, config: SlackConfig):
 async def run_socket_mode(bot: Bot, config: SlackConfig) -> None:
     """Socket Mode: no public address; Slack delivers over a WebSocket."""
     handler = socket_mode_handler(bot, config)
-    task = asyncio.create_task(remind_forever(handler.app))
+    task = asyncio.create_task(remind_forever(handler.app, bot))
     try:
         await handler.start_async()
     finally:
