@@ -143,6 +143,41 @@ class Bot:
         self.store.purge(now=now)
         return out
 
+    def undelivered(self, notification: Notification) -> list[Outgoing]:
+        """An adapter could not deliver `notification`. For a question to a contact that is
+        still open: close it (audited), and tell the requester whom to reach another way.
+        Anything else is only logged by the adapter: there is nobody to tell."""
+        if not notification.escalation_id:
+            return []
+        esc = self.store.get_escalation(notification.escalation_id)
+        if esc is None or esc.status != "open":
+            return []
+        try:
+            esc = self.store.set_escalation_status(
+                esc.id,
+                "cancelled",
+                actor="protocolbot",
+                answer=None,
+                now=self.clock(),
+            )
+        except EscalationClosedError:
+            return []  # answered meanwhile on another replica
+        self.store.count("escalation", "undelivered", now=self.clock())
+        lang = self._lang_of(esc.platform, esc.tenant, esc.requester_id, "nl")
+        contact = self._contact(esc.contact_role)
+        name = contact.name if contact else self._t(lang, f"contact_{esc.contact_role}")
+        address = (contact.email or contact.name) if contact else name
+        text = self._t(lang, "esc_undelivered", contact=name, address=address)
+        return [
+            Notification(
+                esc.platform,  # type: ignore[arg-type]
+                user_id=esc.requester_id,
+                elements=(Text(text),),
+                fallback=text,
+                tenant=esc.tenant,
+            )
+        ]
+
     # -- state ------------------------------------------------------------------------------
 
     def _state(self, origin: Origin) -> dict:
@@ -562,8 +597,12 @@ class Bot:
             elements += (Text(f"> {esc.answer}"),)
         return [
             Notification(
-                esc.platform, user_id=esc.requester_id, elements=elements, fallback=result
-            ),  # type: ignore[arg-type]
+                esc.platform,  # type: ignore[arg-type]
+                user_id=esc.requester_id,
+                elements=elements,
+                fallback=result,
+                tenant=esc.tenant,
+            ),
             Reply(origin.conversation_id, (Text(self._t(lang, "esc_answered")),), replace=True),
         ]
 
@@ -656,7 +695,14 @@ def _to_contact(esc, *, elements: tuple[Element, ...], fallback: str) -> Notific
         target = {"channel_id": esc.contact_id.removeprefix(_CHANNEL)}
     else:
         target = {"user_id": esc.contact_id}
-    return Notification(esc.platform, elements=elements, fallback=fallback, **target)
+    return Notification(
+        esc.platform,
+        elements=elements,
+        fallback=fallback,
+        tenant=esc.tenant,
+        escalation_id=esc.id,
+        **target,
+    )
 
 
 def _may_answer(esc, origin: Origin) -> bool:

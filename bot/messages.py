@@ -142,13 +142,19 @@ class Reply:
 
 @dataclass(frozen=True, slots=True)
 class Notification:
-    """A message to another user (or channel) than the asker: a contact, a requester."""
+    """A message to another user (or channel) than the asker: a contact, a requester.
+
+    When an adapter cannot deliver one (the contact never opened the bot on a platform that
+    only lets a bot write to people who did), it hands it to `Bot.undelivered`, which closes
+    the escalation it belongs to and tells the requester."""
 
     platform: Platform
     user_id: str = ""
     channel_id: str = ""
     elements: tuple[Element, ...] = field(default_factory=tuple)
     fallback: str = ""
+    tenant: str = ""
+    escalation_id: str = ""  # the escalation this message is about, if any
 
 
 Outgoing = Reply | Notification

@@ -80,6 +80,7 @@ REQUIRED: dict[str, frozenset[str]] = {
     "esc_unknown": _p(),
     "esc_closed": _p(),
     "esc_reminder": _p(),
+    "esc_undelivered": _p("contact", "address"),
     "status_approved": _p(),
     "status_declined": _p(),
     "status_discuss": _p(),

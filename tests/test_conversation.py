@@ -508,3 +508,25 @@ def test_a_contact_without_an_id_on_this_platform_is_named_not_messaged(store, c
     chat.press("ann", "Mijn eigen leidinggevende noemen")  # but they can name their own
     chat.say("ann", "U0PETRA")
     assert "Alleen een samenvatting (zonder je tekst)" in choices(chat, "ann")
+
+
+def test_an_undeliverable_question_is_closed_and_the_requester_told(chat):
+    walk_to_consult(chat)
+    [note] = [
+        m
+        for m in chat.press("ann", "Alleen een samenvatting (zonder je tekst)")
+        if isinstance(m, Notification)
+    ]
+    assert note.escalation_id and note.tenant == "acme"
+    [told] = chat.bot.undelivered(note)
+    assert isinstance(told, Notification) and told.user_id == "ann" and told.tenant == "acme"
+    text = "\n".join(getattr(e, "text", "") for e in told.elements)
+    assert "Petra van Leeuwen" in text and "niet bereikt" in text
+    assert chat.bot.store.open_escalations() == []
+    [esc_id] = {note.escalation_id}
+    actions = [entry.action for entry in chat.bot.store.audit_trail(esc_id)]
+    assert actions[-1] == "cancelled" and "protocolbot" in {
+        entry.actor for entry in chat.bot.store.audit_trail(esc_id)
+    }
+    assert chat.bot.undelivered(note) == []  # told once, however often delivery fails
+    assert chat.bot.undelivered(told) == []  # a message to a requester has no escalation

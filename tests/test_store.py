@@ -508,3 +508,17 @@ def test_a_reminder_is_claimed_once_across_replicas(store):
     assert store.due_reminders(after=after, now=later) == []
     assert store.claim_reminder(esc.id, after=after, now=later + after) is True  # next day again
     assert [a.action for a in store.audit_trail(esc.id)].count("reminded") == 2
+
+
+def test_addresses_round_trip_and_replace(store):
+    assert store.get_address("teams", "tid", "aad-1") is None
+    reference = {"conversation": {"id": "a:1"}, "serviceUrl": "https://smba.example/"}
+    store.put_address("teams", "tid", "aad-1", reference, name="Sanne de Vries", now=T0)
+    assert store.get_address("teams", "tid", "aad-1") == (reference, "Sanne de Vries")
+    assert store.get_address("teams", "other-tenant", "aad-1") is None
+    newer = {"conversation": {"id": "a:2"}, "serviceUrl": "https://smba.example/"}
+    store.put_address("teams", "tid", "aad-1", newer, name="Sanne", now=T0 + timedelta(hours=1))
+    assert store.get_address("teams", "tid", "aad-1") == (newer, "Sanne")
+    assert _rows(store, "SELECT COUNT(*) FROM addresses") == [(1,)]
+    with pytest.raises(TypeError):
+        store.put_address("teams", "tid", "aad-1", "not a dict")  # type: ignore[arg-type]

@@ -5,7 +5,9 @@ in per database (``bot.store.dialect``). Add a migration by appending to ``MIGRA
 next version number; never edit one that has shipped.
 
 Where personal data lives: draft text only in ``conversation_drafts.draft`` and
-``escalations.draft``; both are removed by ``Store.purge``.
+``escalations.draft``; both are removed by ``Store.purge``. ``addresses`` keeps, per person or
+channel that wrote to the bot, how the platform reaches them again (a Teams conversation
+reference) and the display name to greet them by; no message text.
 """
 
 from __future__ import annotations
@@ -91,6 +93,21 @@ MIGRATIONS: tuple[Migration, ...] = (
                 key TEXT NOT NULL DEFAULT '',
                 value BIGINT NOT NULL,
                 PRIMARY KEY (week, metric, key)
+            )""",
+        ),
+    ),
+    Migration(
+        2,
+        "addresses: where a platform reaches a person or channel unasked (Teams references)",
+        (
+            """CREATE TABLE addresses (
+                platform TEXT NOT NULL,
+                tenant TEXT NOT NULL,
+                key TEXT NOT NULL,
+                address TEXT NOT NULL,
+                name TEXT NOT NULL DEFAULT '',
+                updated_at {timestamp} NOT NULL,
+                PRIMARY KEY (platform, tenant, key)
             )""",
         ),
     ),

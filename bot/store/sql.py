@@ -147,6 +147,43 @@ class Store:
         )
         return inserted == 0
 
+    # -- addresses (how to reach someone unasked) -----------------------------------------
+
+    def put_address(
+        self,
+        platform: str,
+        tenant: str,
+        key: str,
+        address: dict,
+        *,
+        name: str = "",
+        now: datetime | None = None,
+    ) -> None:
+        """Remember how `platform` reaches `key` (a person's or a channel's id) without being
+        asked: a Teams conversation reference, say. Newer replaces older."""
+        if not isinstance(address, dict):
+            raise TypeError(f"an address must be a dict, not {type(address).__name__}")
+        encoded = json.dumps(address, ensure_ascii=False, separators=(",", ":"), sort_keys=True)
+        self._db.run(
+            lambda tx: tx.execute(
+                "INSERT INTO addresses (platform, tenant, key, address, name, updated_at) "
+                "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (platform, tenant, key) DO UPDATE SET "
+                "address = excluded.address, name = excluded.name, "
+                "updated_at = excluded.updated_at",
+                (platform, tenant, key, encoded, name, utc(now)),
+            )
+        )
+
+    def get_address(self, platform: str, tenant: str, key: str) -> tuple[dict, str] | None:
+        """The stored address and display name for `key`, or None when it never wrote to us."""
+        row = self._read(
+            lambda tx: tx.one(
+                "SELECT address, name FROM addresses WHERE platform = ? AND tenant = ? AND key = ?",
+                (platform, tenant, key),
+            )
+        )
+        return (json.loads(row[0]), row[1]) if row else None
+
     # -- escalations -----------------------------------------------------------------------
 
     def create_escalation(
