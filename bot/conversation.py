@@ -14,7 +14,7 @@ kept apart and only as long as the store's draft retention allows.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from datetime import UTC, datetime, timedelta
 
 from bot import walk as walks
@@ -123,12 +123,15 @@ class Bot:
             elements += (Divider(), *figures)
         return Reply(origin.conversation_id, elements, fallback=self._t(lang, "home"))
 
-    def tick(self) -> list[Outgoing]:
-        """Reminders for unanswered escalations, and the retention purge."""
+    def tick(self, platforms: Iterable[str] | None = None) -> list[Outgoing]:
+        """Reminders for unanswered escalations (only those on `platforms`, so each adapter
+        sends its own), and the retention purge."""
         now = self.clock()
         self._apply_settings()
         out: list[Outgoing] = []
         for esc in self.store.due_reminders(after=self.reminder_after, now=now):
+            if platforms is not None and esc.platform not in platforms:
+                continue
             if not self.store.claim_reminder(esc.id, after=self.reminder_after, now=now):
                 continue  # another replica sent this one
             lang = self._lang_of(esc.platform, esc.tenant, esc.contact_id, "nl")
@@ -313,6 +316,11 @@ class Bot:
     def _say_in(self, lang: str) -> Phrases:
         """The phrases of the knowledge in use (texts.yaml), in `lang`."""
         return Phrases(self.source.current.knowledge.texts, lang)
+
+    def phrase(self, lang: str, key: str, **values: object) -> str:
+        """A text from texts.yaml in `lang`, for an adapter's own few words (a dialog, an
+        error), so integrity staff can change those too."""
+        return self._t(lang, key, **values)
 
     def _t(self, lang: str, key: str, **values: object) -> str:
         return self._say_in(lang)(key, **values)

@@ -530,3 +530,12 @@ def test_an_undeliverable_question_is_closed_and_the_requester_told(chat):
     }
     assert chat.bot.undelivered(note) == []  # told once, however often delivery fails
     assert chat.bot.undelivered(told) == []  # a message to a requester has no escalation
+
+
+def test_each_platform_sends_its_own_reminders(chat, clock):
+    walk_to_consult(chat)
+    chat.press("ann", "Alleen een samenvatting (zonder je tekst)")
+    clock.now += timedelta(hours=25)
+    assert chat.bot.tick(("slack", "teams")) == []  # this escalation is on the 'test' platform
+    [reminder] = chat.bot.tick(("test",))
+    assert isinstance(reminder, Notification) and reminder.escalation_id

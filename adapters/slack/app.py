@@ -146,7 +146,7 @@ class _Delivery:
         )
 
     async def tick(self, client: AsyncWebClient) -> None:
-        await self.deliver(client, await asyncio.to_thread(self.bot.tick))
+        await self.deliver(client, await asyncio.to_thread(self.bot.tick, ("slack",)))
 
 
 async def remind_forever(app: AsyncApp, bot: Bot, every: float = 60.0) -> None:

@@ -1,0 +1,287 @@
+"""The Teams adapter: the Microsoft 365 Agents SDK's CloudAdapter on `POST /api/messages`, with
+the core behind it.
+
+The SDK parses the Activity, runs the turn and talks to the Bot Connector (replies, card
+updates, proactive messages, outbound tokens through MSAL). Everything Teams-specific that the
+core must not know lives here and in `convert`: who someone is (`convert.user_key`), where to
+reach them unasked (a conversation reference, kept in the store's `addresses`), cards, and the
+invoke responses Teams waits for. Log lines name event kinds and ids, never message text; the
+SDK's own loggers are held at WARNING because they log ids and payload fragments at INFO.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from microsoft_agents.activity import Activity, ConversationReference, InvokeResponse
+from microsoft_agents.hosting.aiohttp import CloudAdapter
+from microsoft_agents.hosting.core import TurnContext
+from microsoft_agents.hosting.core.authorization import ClaimsIdentity, Connections
+
+from adapters.teams import convert
+from bot.conversation import Bot
+from bot.messages import Action, DirectMessage, Notification, Origin, Outgoing, Reply
+
+log = logging.getLogger(__name__)
+
+PLATFORM = "teams"
+CHANNEL_PREFIX = "channel:"  # address key of a channel, beside people's Entra object ids
+DONE = "✓"
+
+
+def _quiet_sdk() -> None:
+    logging.getLogger("microsoft_agents").setLevel(logging.WARNING)
+
+
+class TeamsAgent:
+    """The SDK's `Agent`: one turn per incoming activity."""
+
+    def __init__(self, bot: Bot, adapter: CloudAdapter, *, app_id: str, anonymous: bool) -> None:
+        self.bot = bot
+        self.adapter = adapter
+        self.app_id = app_id
+        self.anonymous = anonymous
+        self._tasks: set[asyncio.Task] = set()
+        adapter.on_turn_error = self._on_error
+
+    # -- a turn -----------------------------------------------------------------------------
+
+    async def on_turn(self, context: TurnContext) -> None:
+        activity = context.activity.model_dump(mode="json", by_alias=True, exclude_none=True)
+        kind = activity.get("type", "")
+        name = activity.get("name", "")
+        log.info("teams %s%s %s", kind, f"/{name}" if name else "", activity.get("id") or "-")
+        await self._remember(context, activity)
+        if kind == "invoke" and name == convert.MESSAGE_ACTION:
+            await self._message_action(context, activity)
+            return
+        event = convert.activity_to_core(activity)
+        if event is None:
+            if kind == "invoke":  # an invoke we don't serve: say so, don't leave Teams waiting
+                await self._invoke_response(context, 501, None)
+            return
+        out = await asyncio.to_thread(self.bot.handle, event)
+        if kind == "invoke":
+            await self._answer_invoke(context, out)
+        else:
+            reply_to = activity.get("replyToId") if isinstance(event, Action) else None
+            await self._answer(context, out, replace_id=reply_to)
+
+    async def _answer(
+        self, context: TurnContext, out: Iterable[Outgoing], *, replace_id: str | None = None
+    ) -> None:
+        """Replies into this conversation (a clicked `Action.Submit` card is replaced in
+        place), notifications to their addresses."""
+        out = list(out)
+        names = await self._names(context, out)
+        for message in out:
+            if isinstance(message, Notification):
+                await self.notify(message)
+                continue
+            reply = Activity.model_validate(convert.to_activity(message, names=names))
+            if message.replace and replace_id:
+                reply.id = replace_id
+                await context.update_activity(reply)
+            else:
+                await context.send_activity(reply)
+
+    async def _answer_invoke(self, context: TurnContext, out: list[Outgoing]) -> None:
+        """An `Action.Execute` click: the card is replaced through the invoke response (Teams
+        waits at most 5 s for it); other replies follow as messages; notifications to others
+        go out after the response, so a slow Bot Connector never delays the clicker."""
+        names = await self._names(context, out)
+        replacing = next((m for m in out if isinstance(m, Reply) and m.replace), None)
+        body = (
+            convert.card_response(replacing, names=names)
+            if replacing is not None
+            else convert.message_response(DONE)
+        )
+        await self._invoke_response(context, 200, body)
+        for message in out:
+            if isinstance(message, Reply) and message is not replacing:
+                await context.send_activity(
+                    Activity.model_validate(convert.to_activity(message, names=names))
+                )
+        later = [m for m in out if isinstance(m, Notification)]
+        if later:
+            self._spawn(self._notify_all(later))
+
+    async def _invoke_response(self, context: TurnContext, status: int, body: Any) -> None:
+        await context.send_activity(
+            Activity(type="invokeResponse", value=InvokeResponse(status=status, body=body))
+        )
+
+    async def _message_action(self, context: TurnContext, activity: Mapping[str, Any]) -> None:
+        """ "Check met het protocol" on a message: the advice goes to the user's personal chat,
+        never into the conversation the message came from."""
+        text = convert.message_action_text(activity)
+        origin = convert.origin_of(activity)
+        lang = "en" if (origin.locale or "").lower().startswith("en") else "nl"
+        found = await asyncio.to_thread(
+            self.bot.store.get_address, PLATFORM, origin.tenant, origin.user_id
+        )
+        if text is None or found is None:
+            key = "action_empty" if text is None else "open_chat_first"
+            await self._invoke_response(context, 200, _task_message(self.bot.phrase(lang, key)))
+            return
+        reference = ConversationReference.model_validate(found[0])
+        chat = Origin(
+            PLATFORM,
+            origin.user_id,
+            reference.conversation.id,
+            origin.locale,
+            origin.tenant,
+            origin.event_id,
+        )
+        out = await asyncio.to_thread(self.bot.handle, DirectMessage(chat, text))
+        await self._invoke_response(
+            context, 200, _task_message(self.bot.phrase(lang, "advice_in_chat"))
+        )
+        replies = [m for m in out if isinstance(m, Reply)]
+        others = [m for m in out if isinstance(m, Notification)]
+        note = [
+            Notification(
+                PLATFORM,
+                user_id=origin.user_id,
+                elements=m.elements,
+                fallback=m.fallback,
+                tenant=origin.tenant,
+            )
+            for m in replies
+        ]
+        self._spawn(self._notify_all(note + others))
+
+    # -- addresses and names ----------------------------------------------------------------
+
+    async def _remember(self, context: TurnContext, activity: Mapping[str, Any]) -> None:
+        """Keep how to reach this person (personal chat) or channel again without being asked,
+        and the name to call them by."""
+        if activity.get("type") not in (
+            "message",
+            "conversationUpdate",
+            "installationUpdate",
+            "invoke",
+        ):
+            return
+        tenant = convert.tenant_of(activity)
+        reference = context.activity.get_conversation_reference()
+        reference.activity_id = None
+        kind = convert.conversation_type(activity)
+        if kind == "personal":
+            key = convert.user_key(activity)
+            name = (activity.get("from") or {}).get("name") or ""
+        elif kind == "channel":
+            channel = convert.conversation_key(activity)
+            reference.conversation.id = channel
+            key, name = CHANNEL_PREFIX + channel, ""
+        else:
+            return
+        if not key or not reference.service_url:
+            return
+        address = reference.model_dump(mode="json", by_alias=True, exclude_none=True)
+        await asyncio.to_thread(
+            self.bot.store.put_address, PLATFORM, tenant, key, address, name=name
+        )
+
+    async def _names(self, context: TurnContext, out: Iterable[Outgoing]) -> dict[str, str]:
+        ids = convert.mentioned_ids(m for m in out if isinstance(m, Reply | Notification))
+        tenant = context.activity.conversation.tenant_id if context.activity.conversation else ""
+        names: dict[str, str] = {}
+        for user in ids:
+            found = await asyncio.to_thread(
+                self.bot.store.get_address, PLATFORM, tenant or "", user
+            )
+            if found and found[1]:
+                names[user] = found[1]
+        return names
+
+    # -- proactive messages -----------------------------------------------------------------
+
+    async def notify(self, note: Notification) -> bool:
+        """Deliver a notification to a person's personal chat or a channel through its stored
+        conversation reference. Undeliverable (never installed, or removed the app): the core
+        closes the question and tells the requester."""
+        key = note.user_id or CHANNEL_PREFIX + note.channel_id
+        found = await asyncio.to_thread(self.bot.store.get_address, PLATFORM, note.tenant, key)
+        delivered = False
+        if found is not None:
+            names = {}
+            for user in convert.mentioned_ids([note]):
+                named = await asyncio.to_thread(
+                    self.bot.store.get_address, PLATFORM, note.tenant, user
+                )
+                if named and named[1]:
+                    names[user] = named[1]
+            activity = Activity.model_validate(convert.to_activity(note, names=names))
+            try:
+                await self._continue(ConversationReference.model_validate(found[0]), activity)
+                delivered = True
+            except Exception as exc:  # the Bot Connector refused (403: app removed), or is down
+                log.warning("teams: proactive message failed (%s)", type(exc).__name__)
+        if not delivered:
+            log.info("teams: notification undeliverable (escalation %s)", note.escalation_id or "-")
+            for told in await asyncio.to_thread(self.bot.undelivered, note):
+                if isinstance(told, Notification):
+                    await self.notify(told)
+        return delivered
+
+    async def _notify_all(self, notes: Iterable[Notification]) -> None:
+        for note in notes:
+            await self.notify(note)
+
+    async def _continue(self, reference: ConversationReference, activity: Activity) -> None:
+        continuation = reference.get_continuation_activity()
+        continuation.id = None  # a new message, not a reply to an old one
+
+        async def send(context: TurnContext) -> None:
+            await context.send_activity(activity)
+
+        if self.anonymous:
+            await self.adapter.continue_conversation_with_claims(
+                ClaimsIdentity(), continuation, send, audience=None
+            )
+        else:
+            await self.adapter.continue_conversation(self.app_id, continuation, send)
+
+    async def deliver(self, out: Iterable[Outgoing]) -> None:
+        """Outgoing messages outside a turn (reminders): all of them are notifications."""
+        for message in out:
+            if isinstance(message, Notification):
+                await self.notify(message)
+
+    # -- plumbing ---------------------------------------------------------------------------
+
+    def _spawn(self, work) -> None:
+        task = asyncio.create_task(work)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    async def drain(self) -> None:
+        """Wait for notifications still on their way (shutdown, tests)."""
+        while self._tasks:
+            await asyncio.gather(*list(self._tasks), return_exceptions=True)
+
+    async def _on_error(self, context: TurnContext, error: Exception) -> None:
+        # the SDK's default prints the traceback and sends the error text to the user
+        log.error("teams: turn failed (%s)", type(error).__name__, exc_info=error)
+        if context.activity.type == "invoke":
+            await self._invoke_response(context, 500, None)
+            return
+        lang = "en" if (context.activity.locale or "").lower().startswith("en") else "nl"
+        try:
+            await context.send_activity(self.bot.phrase(lang, "turn_failed"))
+        except Exception as exc:  # the Bot Connector is unreachable too
+            log.warning("teams: could not report the failure (%s)", type(exc).__name__)
+
+
+def _task_message(text: str) -> dict:
+    """The invoke body of a message action that shows a short message in Teams' dialog."""
+    return {"task": {"type": "message", "value": text}}
+
+
+def build_adapter(connections: Connections) -> CloudAdapter:
+    _quiet_sdk()
+    return CloudAdapter(connection_manager=connections)
