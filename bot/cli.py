@@ -91,7 +91,9 @@ def _parser() -> argparse.ArgumentParser:
     chat.add_argument("--knowledge", type=Path)
     chat.set_defaults(run=_run_chat)
 
-    serve = sub.add_parser("serve", help="run the Slack adapter (configured by environment)")
+    serve = sub.add_parser(
+        "serve", help="run the Slack and/or Teams adapter (configured by environment)"
+    )
     serve.add_argument("--host", default="0.0.0.0")
     serve.add_argument("--port", type=int, default=3000)
     serve.add_argument(
@@ -304,18 +306,23 @@ def _run_serve(args) -> int:
 
     from aiohttp import web
 
-    from adapters.slack.server import config_from_env, run_socket_mode, web_app
+    from adapters.slack import server as slack_server
+    from adapters.teams import server as teams_server
     from bot.conversation import Bot
     from bot.knowledge.errors import KnowledgeInvalid
     from bot.source import KnowledgeSource
     from bot.store import open_store
 
-    config, problem = config_from_env()
-    if config is None:
+    slack, slack_problem = slack_server.config_from_env()
+    teams, teams_problem = teams_server.config_from_env()
+    problems = [p for p in (slack_problem, teams_problem) if p]
+    if problems or (slack is None and teams is None):
+        for problem in problems or ["nothing to serve"]:
+            print(f"protocolbot serve: {problem}.", file=sys.stderr)
         print(
-            f"protocolbot serve: {problem or 'nothing to serve'}. Set SLACK_BOT_TOKEN and "
-            "SLACK_SIGNING_SECRET (and SLACK_APP_TOKEN for Socket Mode); see README "
-            "'Install in Slack'.",
+            "Slack: set SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET (and SLACK_APP_TOKEN for "
+            "Socket Mode); see README 'Install in Slack'. Teams: set MICROSOFT_APP_ID, "
+            "MICROSOFT_APP_PASSWORD and MICROSOFT_APP_TENANT_ID; see README 'Install in Teams'.",
             file=sys.stderr,
         )
         return EXIT_BAD_INPUT
@@ -331,12 +338,36 @@ def _run_serve(args) -> int:
         print(f"protocolbot serve: cannot open the store: {exc}", file=sys.stderr)
         return EXIT_BAD_INPUT
     bot = Bot(source, store)
-    if config.app_token:
-        print("protocolbot: Slack in Socket Mode", file=sys.stderr)
-        asyncio.run(run_socket_mode(bot, config))
-    else:
+    application = web.Application()
+    socket_mode = slack is not None and slack.app_token is not None
+    if slack is not None and not socket_mode:
+        slack_server.mount(application, bot, slack)
         print(f"protocolbot: Slack on http://{args.host}:{args.port}/slack/events", file=sys.stderr)
-        web.run_app(web_app(bot, config), host=args.host, port=args.port, print=None)
+    if teams is not None:
+        teams_server.mount(application, bot, teams)
+        print(
+            f"protocolbot: Teams on http://{args.host}:{args.port}{teams_server.ROUTE}"
+            + (" (ANONYMOUS: no token check)" if teams.allow_anonymous else ""),
+            file=sys.stderr,
+        )
+    if not socket_mode:
+        web.run_app(application, host=args.host, port=args.port, print=None)
+        return EXIT_OK
+    print("protocolbot: Slack in Socket Mode", file=sys.stderr)
+
+    async def both() -> None:
+        runner = None
+        if teams is not None:  # Teams still needs the HTTP endpoint
+            runner = web.AppRunner(application)
+            await runner.setup()
+            await web.TCPSite(runner, args.host, args.port).start()
+        try:
+            await slack_server.run_socket_mode(bot, slack)
+        finally:
+            if runner is not None:
+                await runner.cleanup()
+
+    asyncio.run(both())
     return EXIT_OK
 
 

@@ -51,12 +51,19 @@ def config_from_env(env: Mapping[str, str] = os.environ) -> tuple[SlackConfig | 
     )
 
 
-def web_app(bot: Bot, config: SlackConfig) -> web.Application:
-    """The aiohttp application with `POST /slack/events` and the reminder loop."""
+def mount(application: web.Application, bot: Bot, config: SlackConfig) -> None:
+    """Add `POST /slack/events` (events, commands, clicks) and the Slack reminder loop to an
+    aiohttp application, beside whatever else it serves (Teams)."""
+    from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
+
     slack = build_app(
         bot, token=config.token, signing_secret=config.signing_secret, api_url=config.api_url
     )
-    application = slack.web_app(path="/slack/events")
+
+    async def events(request: web.Request) -> web.Response:
+        return await to_aiohttp_response(await slack.async_dispatch(await to_bolt_request(request)))
+
+    application.router.add_post("/slack/events", events)
 
     async def reminders(app: web.Application):
         task = asyncio.create_task(remind_forever(slack, bot))
@@ -64,6 +71,12 @@ def web_app(bot: Bot, config: SlackConfig) -> web.Application:
         task.cancel()
 
     application.cleanup_ctx.append(reminders)
+
+
+def web_app(bot: Bot, config: SlackConfig) -> web.Application:
+    """An aiohttp application serving only Slack."""
+    application = web.Application()
+    mount(application, bot, config)
     return application
 
 

@@ -81,8 +81,11 @@ class TeamsAgent:
             if isinstance(message, Notification):
                 await self.notify(message)
                 continue
-            reply = Activity.model_validate(convert.to_activity(message, names=names))
-            if message.replace and replace_id:
+            replacing = bool(message.replace and replace_id)
+            reply = Activity.model_validate(
+                convert.to_activity(message, names=names, card=replacing)
+            )
+            if replacing:
                 reply.id = replace_id
                 await context.update_activity(reply)
             else:
@@ -236,8 +239,13 @@ class TeamsAgent:
         continuation = reference.get_continuation_activity()
         continuation.id = None  # a new message, not a reply to an old one
 
+        failed: list[Exception] = []
+
         async def send(context: TurnContext) -> None:
-            await context.send_activity(activity)
+            try:  # caught here: the SDK would hand it to on_turn_error and carry on
+                await context.send_activity(activity)
+            except Exception as exc:
+                failed.append(exc)
 
         if self.anonymous:
             await self.adapter.continue_conversation_with_claims(
@@ -245,6 +253,8 @@ class TeamsAgent:
             )
         else:
             await self.adapter.continue_conversation(self.app_id, continuation, send)
+        if failed:
+            raise failed[0]
 
     async def deliver(self, out: Iterable[Outgoing]) -> None:
         """Outgoing messages outside a turn (reminders): all of them are notifications."""

@@ -200,6 +200,13 @@ def to_markdown(text: str, names: Mapping[str, str] | None = None) -> str:
     return _SLASH.sub("protocol", text)
 
 
+def to_plain(text: str, names: Mapping[str, str] | None = None) -> str:
+    """Text shown without Markdown (titles, buttons): names for <@id>, commands as typed."""
+    names = names or {}
+    text = _MENTION.sub(lambda m: names.get(m.group(1)) or m.group(2) or SOMEONE, text)
+    return _SLASH.sub("protocol", text)
+
+
 def _clip(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[: limit - len(SHORTENED) - 1].rstrip() + SHORTENED
 
@@ -243,10 +250,11 @@ def _data(action_id: str, value: str) -> dict:
 
 def _button(title: str, action_id: str, value: str, style: str = "default") -> dict:
     data = _data(action_id, value)
-    submit = {"type": "Action.Submit", "title": _clip(title, MAX_TITLE), "data": data}
+    title = _clip(to_plain(title), MAX_TITLE)
+    submit = {"type": "Action.Submit", "title": title, "data": data}
     execute: dict[str, Any] = {
         "type": "Action.Execute",
-        "title": _clip(title, MAX_TITLE),
+        "title": title,
         "verb": action_id,
         "data": data,
         "fallback": submit,
@@ -265,7 +273,11 @@ def _action_sets(buttons: Sequence[dict]) -> list[dict]:
 
 def _blocks(element: Element, names: Mapping[str, str]) -> list[dict]:
     if isinstance(element, Header):
-        return [_text_block(element.text, size="Large", weight="Bolder", style="heading")]
+        return [
+            _text_block(
+                to_plain(element.text, names), size="Large", weight="Bolder", style="heading"
+            )
+        ]
     if isinstance(element, Text):
         return _text(element.text, names)
     if isinstance(element, Fields):
@@ -342,16 +354,22 @@ def attachment(card: dict) -> dict:
     return {"contentType": CARD_CONTENT_TYPE, "content": card}
 
 
-def to_activity(message: Reply | Notification, *, names: Mapping[str, str] | None = None) -> dict:
+def to_activity(
+    message: Reply | Notification,
+    *,
+    names: Mapping[str, str] | None = None,
+    card: bool = False,
+) -> dict:
     """A core message as the JSON of a Teams message activity: plain Markdown text when it is
-    only text, else an Adaptive Card with the plain words as `summary` (shown in notifications)."""
+    only text (and `card` is not asked for: an update of a card stays a card), else an Adaptive
+    Card with the plain words as `summary` (shown in notifications)."""
     names = names or {}
     summary = fallback_text(message, names)
-    if _only_text(message.elements):
+    if not card and _only_text(message.elements):
         text = "\n\n".join(to_markdown(e.text, names) for e in message.elements)  # type: ignore[union-attr]
         return {"type": "message", "textFormat": "markdown", "text": _clip(text, MAX_TEXT)}
-    card = to_card(message.elements, names=names, fallback=summary)
-    return {"type": "message", "summary": summary, "attachments": [attachment(card)]}
+    content = to_card(message.elements, names=names, fallback=summary)
+    return {"type": "message", "summary": summary, "attachments": [attachment(content)]}
 
 
 def card_response(message: Reply | Notification, *, names: Mapping[str, str] | None = None) -> dict:

@@ -7,6 +7,7 @@ import asyncio
 import logging
 import os
 import uuid
+import warnings
 from collections.abc import Mapping
 from dataclasses import dataclass
 
@@ -174,7 +175,9 @@ def mount(
         except ValidationError as exc:
             where = ".".join(str(p) for p in exc.errors()[0]["loc"]) if exc.errors() else "?"
             return _bad(400, f"the Activity is malformed at '{where}'")
-        request["claims_identity"] = claims
+        with warnings.catch_warnings():  # the SDK reads it under this plain string key
+            warnings.simplefilter("ignore", web.NotAppKeyWarning)
+            request["claims_identity"] = claims
         response = await adapter.process(request, agent)
         return response if response is not None else web.Response(status=202)
 
