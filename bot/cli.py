@@ -102,6 +102,26 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--knowledge", type=Path)
     serve.set_defaults(run=_run_serve)
 
+    package = sub.add_parser(
+        "teams-package", help="build the Teams app package (manifest.json + icons, zipped)"
+    )
+    package.add_argument("--app-id", help="the bot's Application (client) ID ($MICROSOFT_APP_ID)")
+    package.add_argument(
+        "--organisation",
+        help="the name Teams shows as the app's publisher (default: the profile's)",
+    )
+    package.add_argument(
+        "--website", required=True, help="https page about the app (your intranet's, say)"
+    )
+    package.add_argument(
+        "--privacy", default="", help="https privacy statement (default: --website)"
+    )
+    package.add_argument("--terms", default="", help="https terms of use (default: --website)")
+    package.add_argument("--app-version", default="1.0.0", help="raise it for every update (1.0.1)")
+    package.add_argument("--out", type=Path, default=Path("protocolbot-teams.zip"))
+    package.add_argument("--knowledge", type=Path)
+    package.set_defaults(run=_run_teams_package)
+
     bench = sub.add_parser("bench", help="measure review speed and knowledge load time")
     bench.add_argument("--org", type=Path)
     bench.add_argument("--knowledge", type=Path)
@@ -368,6 +388,37 @@ def _run_serve(args) -> int:
                 await runner.cleanup()
 
     asyncio.run(both())
+    return EXIT_OK
+
+
+def _run_teams_package(args) -> int:
+    import os
+
+    from adapters.teams.package import PackageError, PackageSettings, build
+
+    organisation = args.organisation
+    if not organisation:
+        args.org = None
+        loaded = _load(args)
+        if loaded is None:
+            return EXIT_BAD_KNOWLEDGE
+        organisation = loaded[1].name
+    settings = PackageSettings(
+        app_id=args.app_id or os.environ.get("MICROSOFT_APP_ID", ""),
+        organisation=organisation,
+        website=args.website,
+        privacy=args.privacy,
+        terms=args.terms,
+        version=args.app_version,
+    )
+    try:
+        out = build(settings, args.out)
+    except PackageError as exc:
+        print(f"protocolbot teams-package: {exc}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    print(
+        f"{out}: upload it in Teams (Apps > Manage your apps > Upload an app) or the admin center"
+    )
     return EXIT_OK
 
 

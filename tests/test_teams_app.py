@@ -462,11 +462,12 @@ def test_a_manager_who_removed_the_app_is_not_reached_either(teams_with_manager)
     assert teams.bot.store.open_escalations() == []
 
 
-def test_the_message_action_puts_its_advice_in_the_personal_chat(teams):
+@pytest.mark.parametrize("name", ["composeExtension/fetchTask", "composeExtension/submitAction"])
+def test_the_message_action_puts_its_advice_in_the_personal_chat(teams, name):
     ann = Person(teams, "ann", "Ann Jansen")
     invoke = ann.activity(
         "invoke",
-        name="composeExtension/submitAction",
+        name=name,
         value={
             "commandId": "protocol_check",
             "commandContext": "message",

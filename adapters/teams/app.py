@@ -55,7 +55,7 @@ class TeamsAgent:
         name = activity.get("name", "")
         log.info("teams %s%s %s", kind, f"/{name}" if name else "", activity.get("id") or "-")
         await self._remember(context, activity)
-        if kind == "invoke" and name == convert.MESSAGE_ACTION:
+        if kind == "invoke" and name in convert.MESSAGE_ACTIONS:
             await self._message_action(context, activity)
             return
         event = convert.activity_to_core(activity)

@@ -40,7 +40,9 @@ CARD_SCHEMA = "http://adaptivecards.io/schemas/adaptive-card.json"
 CARD_CONTENT_TYPE = "application/vnd.microsoft.card.adaptive"
 MESSAGE_CONTENT_TYPE = "application/vnd.microsoft.activity.message"
 CARD_ACTION = "adaptiveCard/action"  # the invoke name of an Action.Execute click
-MESSAGE_ACTION = "composeExtension/submitAction"  # the message action "Check met het protocol"
+# the message action "Check met het protocol": fetchTask when the manifest asks Teams to fetch a
+# dialog first (ours does: we answer with a short message), submitAction otherwise
+MESSAGE_ACTIONS = ("composeExtension/fetchTask", "composeExtension/submitAction")
 
 MAX_ACTIONS_PER_SET = 5  # Teams shows at most 6 buttons side by side; keep each row readable
 MAX_TEXT = 4000  # characters per TextBlock; a card must stay well under Teams' 28 KB
@@ -168,7 +170,7 @@ def activity_to_core(activity: Mapping[str, Any]) -> Event | None:
 
 def message_action_text(activity: Mapping[str, Any]) -> str | None:
     """The text of the message a user ran "Check met het protocol" on, or None."""
-    if activity.get("type") != "invoke" or activity.get("name") != MESSAGE_ACTION:
+    if activity.get("type") != "invoke" or activity.get("name") not in MESSAGE_ACTIONS:
         return None
     payload = (activity.get("value") or {}).get("messagePayload") or {}
     body = payload.get("body") or {}
