@@ -141,6 +141,10 @@ def mount(
         )
     )
     if validator is None:
+        # without an app id the SDK warns on every turn that its user-token client lacks one
+        logging.getLogger(
+            "microsoft_agents.hosting.core.connector.client.user_token_client"
+        ).setLevel(logging.ERROR)
         log.warning(
             "teams: TEAMS_ALLOW_ANONYMOUS=true: requests to %s are NOT authenticated; "
             "use this only for a local test, never where the internet can reach it",
