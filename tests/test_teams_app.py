@@ -280,8 +280,9 @@ def teams(store):
     servers.close()
 
 
-def _with_teams_manager(tmp_path: Path, manager_aad: str) -> Path:
-    """The sample knowledge, with the manager reachable in Teams by her Entra object id."""
+def _with_teams_manager(tmp_path: Path, manager_aad: str, *, field: str = "teams_user") -> Path:
+    """The sample knowledge, with the manager reachable in Teams by her Entra object id (or,
+    with `field="teams_channel"`, in a team's channel)."""
     import shutil
 
     target = tmp_path / "knowledge"
@@ -290,7 +291,7 @@ def _with_teams_manager(tmp_path: Path, manager_aad: str) -> Path:
     text = profile.read_text(encoding="utf-8")
     old = "    email: p.vanleeuwen@hofstede.example.org\n"
     assert old in text
-    profile.write_text(text.replace(old, old + f"    teams_user: {manager_aad}\n"), "utf-8")
+    profile.write_text(text.replace(old, old + f'    {field}: "{manager_aad}"\n'), "utf-8")
     return target
 
 
@@ -437,6 +438,84 @@ def test_an_escalation_reaches_the_manager_and_her_answer_the_requester(teams_wi
     told = json.dumps(ann.received()[-1], ensure_ascii=False)
     assert "liever niet plaatsen" in told and "Petra van Leeuwen" in told
     assert teams.bot.store.open_escalations() == []
+
+
+class _Clock:
+    def __init__(self) -> None:
+        from datetime import UTC, datetime
+
+        self.now = datetime.now(UTC)
+
+    def __call__(self):
+        return self.now
+
+
+def test_an_unanswered_question_gets_a_reminder_in_teams(store, tmp_path):
+    from datetime import timedelta
+
+    clock = _Clock()
+    knowledge = KnowledgeSource(_with_teams_manager(tmp_path, "aad-petra"))
+    teams = Servers(Bot(knowledge, store, clock=clock))
+    try:
+        ann, petra = Person(teams, "ann", "Ann Jansen"), Person(teams, "petra", "Petra van Leeuwen")
+        petra.install()
+        _walk_to_consent(ann)
+        ann.click("Alleen een samenvatting (zonder je tekst)")
+        before = len(petra.received())
+        clock.now += timedelta(hours=25)
+        slack_side = teams.bot.tick(("slack",))
+        assert slack_side == []  # the Slack loop leaves Teams' reminders alone
+        out = teams.bot.tick(("teams",))
+        asyncio.run_coroutine_threadsafe(teams.agent.deliver(out), teams.loop).result(30)
+        assert len(petra.received()) == before + 1
+        reminder = json.dumps(petra.received()[-1], ensure_ascii=False)
+        assert "Herinnering" in reminder and "Liever niet plaatsen" in reminder
+    finally:
+        teams.close()
+
+
+def test_a_team_channel_gets_the_question_and_anyone_there_answers(store, tmp_path):
+    channel = "19:leiding@thread.tacv2"
+    knowledge = KnowledgeSource(_with_teams_manager(tmp_path, channel, field="teams_channel"))
+    teams = Servers(Bot(knowledge, store))
+    try:
+        ann, kees = Person(teams, "ann", "Ann Jansen"), Person(teams, "kees", "Kees Visser")
+        team = {"conversationType": "channel", "tenantId": TENANT, "id": channel}
+        added = kees.activity(
+            "conversationUpdate",
+            conversation=team,
+            membersAdded=[{"id": f"28:{APP_ID}"}],
+            channelData={"tenant": {"id": TENANT}, "team": {"id": channel}},
+        )
+        assert teams.post(added)[0] == 202  # the app added to the team: no welcome in public
+        assert teams.connector.to(channel) == []
+        _walk_to_consent(ann)
+        ann.click("Alleen een samenvatting (zonder je tekst)")
+        [question] = teams.connector.to(channel)
+        assert "Ann Jansen" in json.dumps(question, ensure_ascii=False)
+        # Kees answers from the thread under the question
+        [action] = [
+            a
+            for b in question["attachments"][0]["content"]["body"]
+            if b["type"] == "ActionSet"
+            for a in b["actions"]
+            if a["title"] == "Akkoord: plaatsen mag"
+        ]
+        click = kees.activity(
+            "invoke",
+            name="adaptiveCard/action",
+            conversation={**team, "id": f"{channel};messageid=act-1"},
+            value={
+                "action": {"type": "Action.Execute", "verb": action["verb"], "data": action["data"]}
+            },
+        )
+        status, body = teams.post(click)
+        teams.settle()
+        assert status == 200 and body["type"] == "application/vnd.microsoft.card.adaptive"
+        told = json.dumps(ann.received()[-1], ensure_ascii=False)
+        assert "Kees Visser" in told and "plaatsen mag" in told.lower()
+    finally:
+        teams.close()
 
 
 def test_a_manager_who_never_opened_the_app_is_not_reached_and_the_requester_hears_it(

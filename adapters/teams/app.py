@@ -79,7 +79,7 @@ class TeamsAgent:
         names = await self._names(context, out)
         for message in out:
             if isinstance(message, Notification):
-                await self.notify(message)
+                await self.notify(message, names=names)
                 continue
             replacing = bool(message.replace and replace_id)
             reply = Activity.model_validate(
@@ -110,7 +110,7 @@ class TeamsAgent:
                 )
         later = [m for m in out if isinstance(m, Notification)]
         if later:
-            self._spawn(self._notify_all(later))
+            self._spawn(self._notify_all(later, names=names))
 
     async def _invoke_response(self, context: TurnContext, status: int, body: Any) -> None:
         await context.send_activity(
@@ -190,20 +190,32 @@ class TeamsAgent:
         )
 
     async def _names(self, context: TurnContext, out: Iterable[Outgoing]) -> dict[str, str]:
-        ids = convert.mentioned_ids(m for m in out if isinstance(m, Reply | Notification))
-        tenant = context.activity.conversation.tenant_id if context.activity.conversation else ""
+        """Display names for the people these messages name: the sender of this turn from the
+        activity itself (someone answering in a channel may never have opened the personal
+        chat), everyone else from the store."""
+        activity = context.activity
+        sender = activity.from_property
         names: dict[str, str] = {}
+        if sender is not None and sender.name:
+            names[sender.aad_object_id or sender.id] = sender.name
+        tenant = activity.conversation.tenant_id if activity.conversation else ""
+        ids = convert.mentioned_ids(m for m in out if isinstance(m, Reply | Notification))
+        return await self._lookup(tenant or "", ids, names)
+
+    async def _lookup(
+        self, tenant: str, ids: Iterable[str], names: dict[str, str]
+    ) -> dict[str, str]:
         for user in ids:
-            found = await asyncio.to_thread(
-                self.bot.store.get_address, PLATFORM, tenant or "", user
-            )
+            if user in names:
+                continue
+            found = await asyncio.to_thread(self.bot.store.get_address, PLATFORM, tenant, user)
             if found and found[1]:
                 names[user] = found[1]
         return names
 
     # -- proactive messages -----------------------------------------------------------------
 
-    async def notify(self, note: Notification) -> bool:
+    async def notify(self, note: Notification, *, names: Mapping[str, str] | None = None) -> bool:
         """Deliver a notification to a person's personal chat or a channel through its stored
         conversation reference. Undeliverable (never installed, or removed the app): the core
         closes the question and tells the requester."""
@@ -211,14 +223,10 @@ class TeamsAgent:
         found = await asyncio.to_thread(self.bot.store.get_address, PLATFORM, note.tenant, key)
         delivered = False
         if found is not None:
-            names = {}
-            for user in convert.mentioned_ids([note]):
-                named = await asyncio.to_thread(
-                    self.bot.store.get_address, PLATFORM, note.tenant, user
-                )
-                if named and named[1]:
-                    names[user] = named[1]
-            activity = Activity.model_validate(convert.to_activity(note, names=names))
+            known = await self._lookup(
+                note.tenant, convert.mentioned_ids([note]), dict(names or {})
+            )
+            activity = Activity.model_validate(convert.to_activity(note, names=known))
             try:
                 await self._continue(ConversationReference.model_validate(found[0]), activity)
                 delivered = True
@@ -231,9 +239,11 @@ class TeamsAgent:
                     await self.notify(told)
         return delivered
 
-    async def _notify_all(self, notes: Iterable[Notification]) -> None:
+    async def _notify_all(
+        self, notes: Iterable[Notification], *, names: Mapping[str, str] | None = None
+    ) -> None:
         for note in notes:
-            await self.notify(note)
+            await self.notify(note, names=names)
 
     async def _continue(self, reference: ConversationReference, activity: Activity) -> None:
         continuation = reference.get_continuation_activity()
@@ -267,7 +277,12 @@ class TeamsAgent:
     def _spawn(self, work) -> None:
         task = asyncio.create_task(work)
         self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)
+        task.add_done_callback(self._finished)
+
+    def _finished(self, task: asyncio.Task) -> None:
+        self._tasks.discard(task)
+        if not task.cancelled() and task.exception() is not None:
+            log.error("teams: sending notifications failed (%s)", type(task.exception()).__name__)
 
     async def drain(self) -> None:
         """Wait for notifications still on their way (shutdown, tests)."""
