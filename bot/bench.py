@@ -85,15 +85,16 @@ def _measure_turns(database: str | None, knowledge_dir, turns: int) -> dict[str,
                 timings["walk"].append(time.perf_counter() - t0)
         finally:
             store.close()
+    return {name: _summary(values) for name, values in timings.items()}
+
+
+def _summary(values: list[float]) -> dict[str, float]:
     return {
-        name: {
-            "reviews": len(values),
-            "per_second": len(values) / sum(values) if values else 0.0,
-            "p50_ms": _percentile(values, 0.50) * 1000,
-            "p99_ms": _percentile(values, 0.99) * 1000,
-            "mean_ms": statistics.fmean(values) * 1000,
-        }
-        for name, values in timings.items()
+        "reviews": len(values),
+        "per_second": len(values) / sum(values) if values else 0.0,
+        "p50_ms": _percentile(values, 0.50) * 1000,
+        "p99_ms": _percentile(values, 0.99) * 1000,
+        "mean_ms": statistics.fmean(values) * 1000,
     }
 
 
@@ -141,6 +142,12 @@ def run_bench(args) -> int:
     turns = _measure_turns(args.database, args.knowledge, args.rounds * 10)
     rows.append((f"DM turn, {store}", turns["draft"]))
     rows.append((f"walk start, {store}", turns["walk"]))
+    if getattr(args, "teams", False):
+        from adapters.teams.bench import measure
+
+        teams = measure(args.database, args.knowledge, args.rounds * 10)
+        rows.append((f"Teams DM, {store}", _summary(teams["dm"])))
+        rows.append((f"Teams click, {store}", _summary(teams["click"])))
     print(f"{'input':<24}{'runs':>7}{'per s':>10}{'p50 ms':>9}{'p99 ms':>9}{'mean ms':>9}")
     for name, m in rows:
         print(

@@ -129,6 +129,11 @@ def _parser() -> argparse.ArgumentParser:
     bench.add_argument(
         "--database", help="store for the conversation turns (default: a temporary SQLite file)"
     )
+    bench.add_argument(
+        "--teams",
+        action="store_true",
+        help="also time Teams requests through the real /api/messages endpoint (loopback)",
+    )
     bench.add_argument("files", nargs="*", type=Path, help="JSONL drafts (default: shared/eval)")
     bench.set_defaults(run=_run_bench)
     return parser

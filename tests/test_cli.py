@@ -173,10 +173,11 @@ def test_invalid_utf8_on_stdin_is_named():
 
 def test_bench_reports_every_row_on_the_store_it_is_given(url):
     """What the README's benchmark documents is what the command prints (not how fast)."""
-    out = run("bench", "--rounds", "1", "--database", url)
+    out = run("bench", "--rounds", "1", "--database", url, "--teams")
     assert out.returncode == 0, out.stderr.decode()
     text = out.stdout.decode()
     store = "PostgreSQL" if url.startswith("postgres") else "SQLite"
-    for row in ("280-char post", "1500-char post", f"DM turn, {store}", f"walk start, {store}"):
+    rows = ("280-char post", "1500-char post", f"DM turn, {store}", f"walk start, {store}")
+    for row in (*rows, f"Teams DM, {store}", f"Teams click, {store}"):
         line = next(x for x in text.splitlines() if x.startswith(row))
         assert int(line[len(row) :].split()[0]) > 0  # runs measured
