@@ -562,6 +562,13 @@ def test_the_message_action_puts_its_advice_in_the_personal_chat(teams, name):
     )
     status, body = teams.post(invoke)
     assert status == 200 and "Open eerst de chat" in body["task"]["value"]  # never installed
+    in_a_chat_between_two_people = {
+        **invoke,
+        "id": "mx-1",
+        "conversation": {"conversationType": "personal", "tenantId": TENANT, "id": "a:ann-and-bob"},
+    }
+    assert teams.post(in_a_chat_between_two_people)[0] == 200
+    assert teams.bot.store.get_address("teams", TENANT, "aad-ann") is None  # not an address
     ann.install()
     status, body = teams.post(invoke)
     teams.settle()
@@ -736,3 +743,35 @@ def test_serve_in_anonymous_mode_answers_a_draft_and_warns(teams, tmp_path):
         server.terminate()
         _, err = server.communicate(timeout=30)
     assert "ANONYMOUS" in err
+
+
+def test_an_unreachable_key_server_means_401_not_500_and_is_not_hammered(teams):
+    from adapters.teams.auth import TokenValidator, Unauthorized
+
+    calls = []
+
+    async def down(request: web.Request) -> web.Response:
+        calls.append(request.path)
+        return web.Response(status=503)
+
+    application = web.Application()
+    application.router.add_get("/metadata", down)
+    url = f"http://127.0.0.1:{teams._start(application)}/metadata"
+    validator = TokenValidator(APP_ID, issuers=[ISSUER], metadata_urls=[url])
+    ann = Person(teams, "ann", "Ann Jansen")
+    activity = ann.activity(text="hallo")
+
+    async def twice() -> list[str]:
+        reasons = []
+        for _ in range(2):
+            try:
+                await validator.validate(
+                    f"Bearer {teams.identity.token(teams.service_url)}", activity
+                )
+            except Unauthorized as exc:
+                reasons.append(str(exc))
+        return reasons
+
+    reasons = asyncio.run_coroutine_threadsafe(twice(), teams.loop).result(30)
+    assert reasons == ["the token is signed by an unknown key"] * 2
+    assert calls == ["/metadata"]  # the second request did not ask the failing server again

@@ -161,22 +161,21 @@ class TeamsAgent:
 
     async def _remember(self, context: TurnContext, activity: Mapping[str, Any]) -> None:
         """Keep how to reach this person (personal chat) or channel again without being asked,
-        and the name to call them by."""
-        if activity.get("type") not in (
-            "message",
-            "conversationUpdate",
-            "installationUpdate",
-            "invoke",
-        ):
+        and the name to call them by. Not from a message action: that runs in whatever chat
+        the message was in, a 1:1 between two people included, where the bot can't write."""
+        kind = activity.get("type")
+        if kind not in ("message", "conversationUpdate", "installationUpdate", "invoke"):
+            return
+        if kind == "invoke" and activity.get("name") in convert.MESSAGE_ACTIONS:
             return
         tenant = convert.tenant_of(activity)
         reference = context.activity.get_conversation_reference()
         reference.activity_id = None
-        kind = convert.conversation_type(activity)
-        if kind == "personal":
+        scope = convert.conversation_type(activity)
+        if scope == "personal":
             key = convert.user_key(activity)
             name = (activity.get("from") or {}).get("name") or ""
-        elif kind == "channel":
+        elif scope == "channel":
             channel = convert.conversation_key(activity)
             reference.conversation.id = channel
             key, name = CHANNEL_PREFIX + channel, ""

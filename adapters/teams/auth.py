@@ -33,6 +33,7 @@ BOT_FRAMEWORK_METADATA = "https://login.botframework.com/v1/.well-known/openidco
 BOT_FRAMEWORK_ISSUER = "https://api.botframework.com"
 KEYS_TTL = 24 * 3600.0
 REFRESH_AT_MOST_EVERY = 300.0
+RETRY_AFTER_FAILURE = 10.0  # a key source that is down is asked again after this long
 LEEWAY = 300.0
 
 
@@ -60,6 +61,7 @@ def entra_metadata_for(tenant_id: str) -> str:
 class _KeySet:
     keys: dict[str, tuple[jwt.PyJWK, tuple[str, ...] | None]] = field(default_factory=dict)
     fetched_at: float = float("-inf")
+    failed_at: float = float("-inf")
 
 
 class TokenValidator:
@@ -139,12 +141,16 @@ class TokenValidator:
             if found:
                 return found
             for url, keyset in self._sets.items():
-                if time.monotonic() - keyset.fetched_at < REFRESH_AT_MOST_EVERY:
+                now = time.monotonic()
+                if now - keyset.fetched_at < REFRESH_AT_MOST_EVERY:
                     continue  # just fetched: an unknown key id stays unknown for a while
+                if now - keyset.failed_at < RETRY_AFTER_FAILURE:
+                    continue  # down a moment ago: don't hammer it on every request
                 try:
                     keyset.keys = await self._fetch(url)
                     keyset.fetched_at = time.monotonic()
                 except (aiohttp.ClientError, TimeoutError, ValueError) as exc:
+                    keyset.failed_at = time.monotonic()
                     log.warning(
                         "teams: signing keys from %s unavailable (%s)", url, type(exc).__name__
                     )
