@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import threading
 import time
 import urllib.error
 import urllib.parse
@@ -14,6 +13,7 @@ from pathlib import Path
 
 import pytest
 from aiohttp import web
+from loopback import Loop, free_port, serve
 from slack_sdk.signature import SignatureVerifier
 
 from adapters.slack.server import SlackConfig, web_app
@@ -86,40 +86,17 @@ class FakeSlack:
         return [args for name, args in self.calls if name == method]
 
 
-class Servers:
+class Servers(Loop):
     """The adapter and the fake, each an aiohttp server on port 0, in one background loop."""
 
     def __init__(self, bot: Bot) -> None:
+        super().__init__()
         self.fake = FakeSlack()
-        self.loop = asyncio.new_event_loop()
-        self._thread = threading.Thread(target=self.loop.run_forever, daemon=True)
-        self._thread.start()
-        self._runners: list[web.AppRunner] = []
         fake_port = self._start(self.fake.app())
         self.fake.url = f"http://127.0.0.1:{fake_port}"
         config = SlackConfig("xoxb-test", SECRET, api_url=f"{self.fake.url}/api/")
         port = self._start(web_app(bot, config))
         self.url = f"http://127.0.0.1:{port}/slack/events"
-
-    def _start(self, application: web.Application) -> int:
-        async def start() -> int:
-            runner = web.AppRunner(application)
-            await runner.setup()
-            site = web.TCPSite(runner, "127.0.0.1", 0)
-            await site.start()
-            self._runners.append(runner)
-            return runner.addresses[0][1]
-
-        return asyncio.run_coroutine_threadsafe(start(), self.loop).result(30)
-
-    def close(self) -> None:
-        async def stop() -> None:
-            for runner in reversed(self._runners):
-                await runner.cleanup()
-
-        asyncio.run_coroutine_threadsafe(stop(), self.loop).result(30)
-        self.loop.call_soon_threadsafe(self.loop.stop)
-        self._thread.join(10)
 
     def post(
         self,
@@ -386,45 +363,23 @@ def test_an_escalation_reaches_the_contact_and_the_answer_the_requester(slack):
 # -- `protocolbot serve`, as an admin starts it ---------------------------------------------------
 
 
-def _serve(env_extra: dict[str, str], tmp_path: Path, port: int = 0):
-    import os
-    import subprocess
-    import sys
-
-    env = {k: v for k, v in os.environ.items() if not k.startswith("SLACK_")}
-    env.update(XDG_DATA_HOME=str(tmp_path / "data"), **env_extra)
-    env.pop("PROTOCOLBOT_DATABASE_URL", None)
-    return subprocess.Popen(
-        [sys.executable, "-m", "bot.cli", "serve", "--host", "127.0.0.1", "--port", str(port)],
-        cwd=Path(__file__).resolve().parents[1],
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-
-
 def test_serve_names_what_is_missing_when_slack_is_half_configured(tmp_path):
-    half = _serve({"SLACK_BOT_TOKEN": "xoxb-1"}, tmp_path)
+    half = serve({"SLACK_BOT_TOKEN": "xoxb-1"}, tmp_path)
     _, err = half.communicate(timeout=60)
     assert half.returncode == 1 and "SLACK_SIGNING_SECRET missing" in err
-    none = _serve({}, tmp_path)
+    none = serve({}, tmp_path)
     _, err = none.communicate(timeout=60)
     assert none.returncode == 1 and "nothing to serve" in err
 
 
 def test_serve_answers_signed_requests_and_refuses_forged_ones(slack, tmp_path):
-    import socket
-
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
+    port = free_port()
     env = {
         "SLACK_BOT_TOKEN": "xoxb-test",
         "SLACK_SIGNING_SECRET": SECRET,
         "SLACK_API_URL": f"{slack.fake.url}/api/",
     }
-    server = _serve(env, tmp_path, port)
+    server = serve(env, tmp_path, port)
     try:
         slack.url = f"http://127.0.0.1:{port}/slack/events"  # talk to the subprocess instead
         deadline = time.monotonic() + 60

@@ -8,7 +8,6 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-import threading
 import time
 import urllib.error
 import urllib.request
@@ -19,6 +18,7 @@ import jwt
 import pytest
 from aiohttp import web
 from cryptography.hazmat.primitives.asymmetric import rsa
+from loopback import Loop, free_port, serve
 from microsoft_agents.hosting.core import AgentAuthConfiguration, ConnectionManager
 
 from adapters.teams.server import TeamsConfig, mount
@@ -119,18 +119,15 @@ class TestTokenProvider:
         return OUTBOUND
 
 
-class Servers:
+class Servers(Loop):
     """Bot, Bot Connector and identity server, each an aiohttp server on port 0, in one
     background event loop."""
 
     def __init__(self, bot: Bot, *, anonymous: bool = False) -> None:
+        super().__init__()
         self.bot = bot
         self.connector = FakeConnector()
         self.identity = FakeIdentity()
-        self.loop = asyncio.new_event_loop()
-        self._thread = threading.Thread(target=self.loop.run_forever, daemon=True)
-        self._thread.start()
-        self._runners: list[web.AppRunner] = []
         self.service_url = f"http://127.0.0.1:{self._start(self.connector.app())}/"
         self.identity.url = f"http://127.0.0.1:{self._start(self.identity.app())}"
         config = TeamsConfig(
@@ -147,26 +144,6 @@ class Servers:
         application = web.Application()
         self.agent = mount(application, bot, config, connections=connections)
         self.url = f"http://127.0.0.1:{self._start(application)}/api/messages"
-
-    def _start(self, application: web.Application) -> int:
-        async def start() -> int:
-            runner = web.AppRunner(application)
-            await runner.setup()
-            site = web.TCPSite(runner, "127.0.0.1", 0)
-            await site.start()
-            self._runners.append(runner)
-            return runner.addresses[0][1]
-
-        return asyncio.run_coroutine_threadsafe(start(), self.loop).result(30)
-
-    def close(self) -> None:
-        async def stop() -> None:
-            for runner in reversed(self._runners):
-                await runner.cleanup()
-
-        asyncio.run_coroutine_threadsafe(stop(), self.loop).result(30)
-        self.loop.call_soon_threadsafe(self.loop.stop)
-        self._thread.join(10)
 
     def post(
         self, activity: dict | bytes, *, token: str | None = "valid", content_type: str = ""
@@ -651,28 +628,6 @@ def test_no_draft_text_in_any_log_line_even_at_debug(teams, caplog):
 # -- `protocolbot serve`, as an admin starts it ---------------------------------------------------
 
 
-def _serve(env_extra: dict[str, str], tmp_path: Path, port: int = 0):
-    import os
-    import subprocess
-    import sys
-
-    env = {
-        k: v
-        for k, v in os.environ.items()
-        if not k.startswith(("SLACK_", "MICROSOFT_APP_", "TEAMS_"))
-    }
-    env.update(XDG_DATA_HOME=str(tmp_path / "data"), **env_extra)
-    env.pop("PROTOCOLBOT_DATABASE_URL", None)
-    return subprocess.Popen(
-        [sys.executable, "-m", "bot.cli", "serve", "--host", "127.0.0.1", "--port", str(port)],
-        cwd=Path(__file__).resolve().parents[1],
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-
-
 @pytest.mark.parametrize(
     ("env", "says"),
     [
@@ -683,17 +638,9 @@ def _serve(env_extra: dict[str, str], tmp_path: Path, port: int = 0):
     ],
 )
 def test_serve_names_what_is_wrong_with_the_teams_settings(env, says, tmp_path):
-    server = _serve(env, tmp_path)
+    server = serve(env, tmp_path)
     _, err = server.communicate(timeout=60)
     assert server.returncode == 1 and says in err and "Install in Teams" in err
-
-
-def _free_port() -> int:
-    import socket
-
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 def _until_up(post, server) -> tuple[int, dict | None]:
@@ -707,14 +654,14 @@ def _until_up(post, server) -> tuple[int, dict | None]:
 
 
 def test_serve_checks_tokens_against_the_configured_keys(teams, tmp_path):
-    port = _free_port()
+    port = free_port()
     env = {
         "MICROSOFT_APP_ID": APP_ID,
         "MICROSOFT_APP_PASSWORD": "secret",
         "MICROSOFT_APP_TENANT_ID": TENANT,
         "TEAMS_OPENID_METADATA": f"{teams.identity.url}/v1/.well-known/openidconfiguration",
     }
-    server = _serve(env, tmp_path, port)
+    server = serve(env, tmp_path, port)
     try:
         teams.url = f"http://127.0.0.1:{port}/api/messages"  # talk to the subprocess instead
         ann = Person(teams, "ann", "Ann Jansen")
@@ -730,8 +677,8 @@ def test_serve_checks_tokens_against_the_configured_keys(teams, tmp_path):
 
 
 def test_serve_in_anonymous_mode_answers_a_draft_and_warns(teams, tmp_path):
-    port = _free_port()
-    server = _serve({"TEAMS_ALLOW_ANONYMOUS": "true"}, tmp_path, port)
+    port = free_port()
+    server = serve({"TEAMS_ALLOW_ANONYMOUS": "true"}, tmp_path, port)
     try:
         teams.url = f"http://127.0.0.1:{port}/api/messages"
         ann = Person(teams, "ann", "Ann Jansen")
