@@ -187,26 +187,19 @@ _BOLD = re.compile(r"(?<![\w*])\*(?=\S)([^*\n]+?)(?<=\S)\*(?![\w*])")
 _SLASH = re.compile(r"(?<![\w/])/protocol\b")
 
 
-def to_markdown(text: str, names: Mapping[str, str] | None = None) -> str:
-    """The core's markup as the Markdown a TextBlock shows: *bold* -> **bold**, <url|label> ->
-    [label](url), <@id> -> the person's name, and `/protocol` as Teams users type it."""
-    names = names or {}
-
-    def name(match: re.Match) -> str:
-        return names.get(match.group(1)) or match.group(2) or SOMEONE
-
-    text = _MENTION.sub(name, text)
-    text = _LINK.sub(r"[\2](\1)", text)
-    text = _BARE_LINK.sub(r"\1", text)
-    text = _BOLD.sub(r"**\1**", text)
-    return _SLASH.sub("protocol", text)
-
-
 def to_plain(text: str, names: Mapping[str, str] | None = None) -> str:
     """Text shown without Markdown (titles, buttons): names for <@id>, commands as typed."""
     names = names or {}
     text = _MENTION.sub(lambda m: names.get(m.group(1)) or m.group(2) or SOMEONE, text)
     return _SLASH.sub("protocol", text)
+
+
+def to_markdown(text: str, names: Mapping[str, str] | None = None) -> str:
+    """The core's markup as the Markdown a TextBlock shows: *bold* -> **bold**, <url|label> ->
+    [label](url), and what `to_plain` does."""
+    text = _LINK.sub(r"[\2](\1)", to_plain(text, names))
+    text = _BARE_LINK.sub(r"\1", text)
+    return _BOLD.sub(r"**\1**", text)
 
 
 def _clip(text: str, limit: int) -> str:
