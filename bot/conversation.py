@@ -13,12 +13,16 @@ kept apart and only as long as the store's draft retention allows.
 
 from __future__ import annotations
 
+import logging
 import re
+import threading
+import time
 from collections.abc import Callable, Iterable
 from datetime import UTC, datetime, timedelta
 
 from bot import walk as walks
 from bot.commands import protocol
+from bot.logs import pseudonym
 from bot.messages import (
     Action,
     Button,
@@ -43,7 +47,7 @@ from bot.messages import (
 from bot.models import Review
 from bot.render import group_findings
 from bot.source import KnowledgeSource
-from bot.store import Escalation, EscalationClosedError, Store
+from bot.store import Escalation, EscalationClosedError, Store, StoreUnavailable
 from bot.texts import Phrases
 
 _PREAMBLE = re.compile(
@@ -51,6 +55,8 @@ _PREAMBLE = re.compile(
     r"can i (post|share|publish) this|is this ok(ay)? to post|check( this)?)\s*[:?!.]*\s*",
     re.IGNORECASE,
 )
+log = logging.getLogger(__name__)
+
 _COMMAND = re.compile(r"^\s*/?protocol\b(.*)$", re.IGNORECASE | re.DOTALL)
 CONTACT_ROLES = ("manager", "communications", "integrity", "confidential_adviser")
 
@@ -70,6 +76,11 @@ class Bot:
         self.store = store
         self.clock = clock
         self._reminder_after = reminder_after  # None: the organisation profile's settings
+        # called with (metric, key) for every counted event (reviews per verdict, walks,
+        # escalations): the server's metrics; never with personal data
+        self.on_tally: Callable[[str, str], None] | None = None
+        self._turn = threading.local()  # what the current turn found, for its log line
+        self._generation: int | None = None  # the knowledge generation this replica has
 
     @property
     def reminder_after(self) -> timedelta:
@@ -86,6 +97,36 @@ class Bot:
     # -- entry points -----------------------------------------------------------------------
 
     def handle(self, event: Event) -> list[Outgoing]:
+        """Answer one event. With the store unreachable a draft is still reviewed (nothing is
+        kept) and what needs the store says it is unavailable for a moment. Logs one line per
+        turn: kind, verdict, rules, latency, correlation id and a pseudonym, never text."""
+        origin = event.origin
+        started = time.perf_counter()
+        self._turn.found = {}
+        outcome = "ok"
+        try:
+            return self._handle(event)
+        except StoreUnavailable:
+            outcome = "store_unavailable"
+            return self._without_store(event)
+        except Exception:
+            outcome = "error"
+            raise
+        finally:
+            log.info(
+                "turn",
+                extra={
+                    "platform": origin.platform,
+                    "event": type(event).__name__,
+                    "outcome": outcome,
+                    "latency_ms": round((time.perf_counter() - started) * 1000, 2),
+                    "correlation_id": origin.event_id or None,
+                    "user": pseudonym(origin.user_id),
+                    **self._turn.found,
+                },
+            )
+
+    def _handle(self, event: Event) -> list[Outgoing]:
         origin = event.origin
         self._apply_settings()
         if origin.event_id and self.store.seen_event(
@@ -108,10 +149,79 @@ class Bot:
             return [self._home(origin)]
         return []
 
-    def _home(self, origin: Origin) -> Reply:
+    def _without_store(self, event: Event) -> list[Outgoing]:
+        """The answer when the store can't be reached: a review without memory, the protocol's
+        pages, and for everything else a word that it is unavailable for a moment."""
+        origin = event.origin
+        lang = self._lang(origin, {})
+        if isinstance(event, DirectMessage) and not _COMMAND.match(event.text):
+            return self._review_only(origin, event.text)
+        if isinstance(event, DirectMessage | Command):
+            match = _COMMAND.match(event.text) if isinstance(event, DirectMessage) else None
+            args = tuple(match.group(1).split()) if match else getattr(event, "args", ())
+            try:
+                return self._command(origin, args, state={})
+            except StoreUnavailable:
+                pass
+        if isinstance(event, Mention):
+            return [self._say(origin, self._t(lang, "mention"))]
+        if isinstance(event, HomeOpened):
+            try:
+                return [self._home(origin, state={})]
+            except StoreUnavailable:
+                pass
+        return [self._say(origin, self._t(lang, "store_unavailable"))]
+
+    def _review_only(self, origin: Origin, text: str) -> list[Outgoing]:
+        draft = _PREAMBLE.sub("", text, count=1).strip()
+        lang = self._lang(origin, {})
+        if not draft:
+            return [self._say(origin, self._t(lang, "empty"))]
+        loaded = self.source.current
+        review = loaded.engine.review(draft, profile=loaded.knowledge.organisation)
+        lang = review.language
+        self._turn.found = {"verdict": review.verdict, "rules": sorted(set(review.rules) - {15})}
+        if self.on_tally is not None:
+            self.on_tally("review", review.verdict)
+        elements = tuple(
+            e
+            for e in _review_elements(review, loaded.knowledge, self._say_in(lang), None)
+            if not isinstance(e, Buttons)  # their next step needs the store
+        ) + (Context(self._t(lang, "store_unavailable")),)
+        return [Reply(origin.conversation_id, elements, fallback=self._t(lang, review.verdict))]
+
+    def sync_knowledge(self) -> bool:
+        """Reload when an admin reloaded on another replica (the store's knowledge generation
+        moved on). True when this replica reloaded; a failing reload keeps the last good."""
+        generation, version = self.store.knowledge_generation()
+        if self._generation is None or generation == self._generation:
+            self._generation = generation
+            return False
+        self._generation = generation
+        if version == self.source.current.knowledge.version:
+            return False
+        errors = self.source.reload()
+        if errors:
+            log.warning(
+                "knowledge reload asked by another replica failed; keeping the last good",
+                extra={"generation": generation, "version": self.source.current.knowledge.version},
+            )
+            return False
+        log.info(
+            "knowledge reloaded (asked by another replica)",
+            extra={"generation": generation, "version": self.source.current.knowledge.version},
+        )
+        return True
+
+    def _tally(self, metric: str, key: str) -> None:
+        self.store.count(metric, key, now=self.clock())
+        if self.on_tally is not None:
+            self.on_tally(metric, key)
+
+    def _home(self, origin: Origin, state: dict | None = None) -> Reply:
         """The home page: a greeting, the overview of `/protocol` (what the bot does, how to use
         it, the 15 rules, whom to ask) and, for admins, this week's anonymous figures."""
-        lang = self._lang(origin, self._state(origin))
+        lang = self._lang(origin, self._state(origin) if state is None else state)
         knowledge = self.source.current.knowledge
         is_admin = origin.user_id in knowledge.organisation.admins
         overview = protocol(
@@ -165,7 +275,7 @@ class Bot:
             )
         except EscalationClosedError:
             return []  # answered meanwhile on another replica
-        self.store.count("escalation", "undelivered", now=self.clock())
+        self._tally("escalation", "undelivered")
         lang = self._lang_of(esc.platform, esc.tenant, esc.requester_id, "nl")
         contact = self._contact(esc.contact_role)
         name = contact.name if contact else self._t(lang, f"contact_{esc.contact_role}")
@@ -242,9 +352,10 @@ class Bot:
             },
         }
         self._save(origin, state, draft=draft)
-        self.store.count("review", review.verdict, now=self.clock())
+        self._turn.found = {"verdict": review.verdict, "rules": sorted(current)}
+        self._tally("review", review.verdict)
         for rule in current:
-            self.store.count("rule", str(rule), now=self.clock())
+            self._tally("rule", str(rule))
         elements = _review_elements(
             review, loaded.knowledge, self._say_in(lang), previous if previous else None
         )
@@ -285,7 +396,7 @@ class Bot:
         if kind == "walk_cancel":
             state.pop("walk", None)
             self._save(origin, state)
-            self.store.count("walk", "cancelled", now=self.clock())
+            self._tally("walk", "cancelled")
             return [self._say(origin, self._t(lang, "walk_cancelled"))]
         if kind == "consent":
             return self._consent(origin, state, lang, value)
@@ -334,8 +445,10 @@ class Bot:
 
     # -- /protocol --------------------------------------------------------------------------
 
-    def _command(self, origin: Origin, args: tuple[str, ...]) -> list[Outgoing]:
-        state = self._state(origin)
+    def _command(
+        self, origin: Origin, args: tuple[str, ...], state: dict | None = None
+    ) -> list[Outgoing]:
+        state = self._state(origin) if state is None else state
         lang = self._lang(origin, state)
         knowledge = self.source.current.knowledge
         profile = knowledge.organisation
@@ -352,9 +465,9 @@ class Bot:
                     Text("\n".join(f"- `{e}`" for e in errors[:30])),
                 )
             else:
-                extra = (
-                    Text(self._t(lang, "reloaded", version=self.source.current.knowledge.version)),
-                )
+                version = self.source.current.knowledge.version
+                self._generation = self.store.bump_knowledge_generation(version, now=self.clock())
+                extra = (Text(self._t(lang, "reloaded", version=version)),)
         elif result.action == "stats" and is_admin:
             extra = _stats(self.store.weekly_counts(now=self.clock()), self._say_in(lang))
         elif result.action == "escalations" and is_admin:
@@ -381,7 +494,7 @@ class Bot:
         current = self._walk_current(state)
         if current is not None:  # left half-way: go on where the user was
             return self._walk_show(origin, state, lang, current, note="walk_resumed")
-        self.store.count("walk", "started", now=self.clock())
+        self._tally("walk", "started")
         return self._walk_show(origin, state, lang, walks.start(walk, self._facts(state)))
 
     def _walk_current(self, state: dict) -> walks.Ask | None:
@@ -452,7 +565,7 @@ class Bot:
             ]
         outcome = step.outcome
         state.pop("walk", None)
-        self.store.count("walk", f"outcome:{outcome.kind}", now=self.clock())
+        self._tally("walk", f"outcome:{outcome.kind}")
         if outcome.kind != "consult":
             self._save(origin, state)
             text = outcome.text.get(lang)
@@ -540,7 +653,7 @@ class Bot:
             now=self.clock(),
         )
         self._save(origin, state)
-        self.store.count("escalation", "created", now=self.clock())
+        self._tally("escalation", "created")
         elements: list[Element] = [Header(self._t(to, "esc_header")), Text(summary)]
         elements.append(
             Text(self._t(to, "esc_draft", draft=draft))
@@ -592,7 +705,7 @@ class Bot:
         if typed:
             state.pop("esc_text", None)
             self._save(origin, state)
-        self.store.count("escalation", status, now=self.clock())
+        self._tally("escalation", status)
         told = self._lang_of(esc.platform, esc.tenant, esc.requester_id, lang)
         result = self._t(
             told,

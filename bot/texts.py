@@ -85,6 +85,7 @@ REQUIRED: dict[str, frozenset[str]] = {
     "open_chat_first": _p(),
     "advice_in_chat": _p(),
     "turn_failed": _p(),
+    "store_unavailable": _p(),
     "status_approved": _p(),
     "status_declined": _p(),
     "status_discuss": _p(),

@@ -539,3 +539,76 @@ def test_each_platform_sends_its_own_reminders(chat, clock):
     assert chat.bot.tick(("slack", "teams")) == []  # this escalation is on the 'test' platform
     [reminder] = chat.bot.tick(("test",))
     assert isinstance(reminder, Notification) and reminder.escalation_id
+
+
+class _Outage:
+    """A store whose database is gone while `down` is set: every call raises StoreUnavailable,
+    as the real store does when PostgreSQL can't be reached."""
+
+    def __init__(self, store) -> None:
+        self._store = store
+        self.down = False
+
+    def __getattr__(self, name):
+        attr = getattr(self._store, name)
+        if not callable(attr):
+            return attr
+
+        def call(*args, **kwargs):
+            from bot.store import StoreUnavailable
+
+            if self.down:
+                raise StoreUnavailable("PostgreSQL unreachable")
+            return attr(*args, **kwargs)
+
+        return call
+
+    def __setattr__(self, name, value):
+        if name in ("_store", "down"):
+            object.__setattr__(self, name, value)
+        else:
+            setattr(self._store, name, value)
+
+
+def test_without_the_store_drafts_are_still_reviewed_and_the_rest_waits(store, clock):
+    outage = _Outage(store)
+    chat = Chat(Bot(KnowledgeSource(), outage, clock=clock))
+    tallies = []
+    chat.bot.on_tally = lambda metric, key: tallies.append((metric, key))
+    outage.down = True
+    [review] = chat.say("ann", "Mag ik dit posten: mijn baas is een klootzak")
+    text = chat.last_text("ann")
+    assert "STOP" in text and "klootzak" in text and "even niet bereikbaar" in text
+    assert not any(isinstance(e, Buttons) for e in review.elements)  # no step that needs memory
+    assert ("review", "stop") in tallies
+    chat.command("ann", "8")
+    assert "Regel 8" in chat.last_text("ann")  # the protocol's pages need no store
+    chat.bot.handle(Action(chat.origin("ann"), "walk_start", ""))
+    [answer] = chat.bot.handle(Action(chat.origin("ann"), "walk_start", ""))
+    assert "even niet bereikbaar" in answer.elements[0].text
+    outage.down = False  # the database is back: everything works again, nothing to restart
+    chat.say("ann", "Mag ik dit posten: mijn baas is een klootzak")
+    chat.press("ann", "Ik twijfel nog")
+    assert choices(chat, "ann")
+
+
+def test_a_reload_on_one_replica_reaches_the_others(store, clock, tmp_path):
+    source_a = _knowledge_with_profile(
+        tmp_path, "admins: [integrity-admin]", "admins: [integrity-admin]"
+    )
+    directory = tmp_path / "knowledge"
+    replica_a = Chat(Bot(source_a, store, clock=clock))
+    replica_b = Bot(KnowledgeSource(directory), store, clock=clock)
+    assert replica_b.sync_knowledge() is False  # first look: nothing asked yet
+    old = replica_b.source.current.knowledge.version
+    profile = directory / "organisation.yaml"
+    profile.write_text(
+        profile.read_text(encoding="utf-8").replace("Gemeente Hofstede", "Gemeente Nieuwstede"),
+        encoding="utf-8",
+    )
+    replica_a.command("integrity-admin", "reload")
+    assert "opnieuw geladen" in replica_a.last_text("integrity-admin")
+    assert replica_b.sync_knowledge() is True
+    assert replica_b.source.current.knowledge.version != old
+    assert replica_b.source.current.knowledge.organisation.name == "Gemeente Nieuwstede"
+    assert replica_b.sync_knowledge() is False  # once

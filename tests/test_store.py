@@ -522,3 +522,13 @@ def test_addresses_round_trip_and_replace(store):
     assert _rows(store, "SELECT COUNT(*) FROM addresses") == [(1,)]
     with pytest.raises(TypeError):
         store.put_address("teams", "tid", "aad-1", "not a dict")  # type: ignore[arg-type]
+
+
+def test_the_knowledge_generation_counts_reloads_across_stores(opener):
+    first, second = opener(), opener()  # two replicas on one database
+    first.ping()
+    assert second.knowledge_generation() == (0, "")
+    assert first.bump_knowledge_generation("abc123", now=T0) == 1
+    assert second.knowledge_generation() == (1, "abc123")
+    assert second.bump_knowledge_generation("def456", now=T0) == 2
+    assert first.knowledge_generation() == (2, "def456")

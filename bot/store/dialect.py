@@ -31,8 +31,14 @@ T = TypeVar("T")
 log = logging.getLogger(__name__)
 
 BUSY_TIMEOUT_MS = 10_000  # how long a SQLite writer waits for another process's write lock
+CONNECT_TIMEOUT_S = 5  # a PostgreSQL that doesn't answer is unavailable, not waited for
 POOL_SIZE = 4  # PostgreSQL connections per store; the bot's work per event is a few short queries
 _SCHEMA_LOCK = 0x70726F746F626F74  # "protobot": the advisory lock that serialises migrations
+
+
+class StoreUnavailable(ConnectionError):
+    """The database can't be reached right now (PostgreSQL down, the network gone). Callers may
+    carry on without the store and try again later; the connection pool reconnects by itself."""
 
 
 class Tx:
@@ -204,9 +210,12 @@ class PostgresDatabase(Database):
         self._sql: dict[str, str] = {}
         self._opened += 1
         try:
-            first = self._connect()  # fail on open, not on the first event
-        except self._psycopg.OperationalError as exc:
+            first = self._psycopg.connect(url, autocommit=False, connect_timeout=CONNECT_TIMEOUT_S)
+        except self._psycopg.OperationalError as exc:  # fail on open, not on the first event
+            self._opened -= 1
             raise ConnectionError(f"PostgreSQL unreachable: {str(exc).strip()}") from exc
+        first.execute("SET TIME ZONE 'UTC'")
+        first.commit()
         self._release(first)
 
     def sql(self, sql: str) -> str:
@@ -241,7 +250,7 @@ class PostgresDatabase(Database):
                 # Once COMMIT was sent we can't know whether it happened: running the work
                 # again could apply it twice.
                 if attempt == 2 or committing:
-                    raise
+                    raise StoreUnavailable("PostgreSQL connection lost") from None
                 log.warning("PostgreSQL connection lost; reconnecting once")
             except BaseException:
                 self._rollback_and_release(conn)
@@ -262,14 +271,18 @@ class PostgresDatabase(Database):
 
     def _connect(self) -> Any:
         try:
-            conn = self._psycopg.connect(self._url, autocommit=False)
+            conn = self._psycopg.connect(
+                self._url, autocommit=False, connect_timeout=CONNECT_TIMEOUT_S
+            )
             conn.execute("SET TIME ZONE 'UTC'")
             conn.commit()
             return conn
-        except BaseException:
+        except BaseException as exc:
             with self._changed:
                 self._opened -= 1
                 self._changed.notify()
+            if isinstance(exc, self._psycopg.OperationalError):
+                raise StoreUnavailable("PostgreSQL unreachable") from None
             raise
 
     def _acquire(self) -> Any:

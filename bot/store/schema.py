@@ -111,6 +111,18 @@ MIGRATIONS: tuple[Migration, ...] = (
             )""",
         ),
     ),
+    Migration(
+        3,
+        "knowledge generation: a reload on one replica tells every replica to reload",
+        (
+            """CREATE TABLE knowledge_generation (
+                id INTEGER PRIMARY KEY CHECK (id = 1),
+                generation BIGINT NOT NULL,
+                version TEXT NOT NULL,
+                updated_at {timestamp} NOT NULL
+            )""",
+        ),
+    ),
 )
 
 

@@ -147,6 +147,36 @@ class Store:
         )
         return inserted == 0
 
+    # -- health and shared knowledge ------------------------------------------------------
+
+    def ping(self) -> None:
+        """A round trip to the database; StoreUnavailable (or another error) when it fails."""
+        self._read(lambda tx: tx.one("SELECT 1"))
+
+    def knowledge_generation(self) -> tuple[int, str]:
+        """How many times an admin has reloaded the knowledge (on any replica), and the
+        version that reload loaded; (0, '') before the first."""
+        row = self._read(
+            lambda tx: tx.one("SELECT generation, version FROM knowledge_generation WHERE id = 1")
+        )
+        return (int(row[0]), row[1]) if row else (0, "")
+
+    def bump_knowledge_generation(self, version: str, *, now: datetime | None = None) -> int:
+        """Record a reload, so every replica reloads too; returns the new generation."""
+
+        def work(tx: Tx) -> int:
+            tx.execute(
+                "INSERT INTO knowledge_generation (id, generation, version, updated_at) "
+                "VALUES (1, 1, ?, ?) ON CONFLICT (id) DO UPDATE SET "
+                "generation = knowledge_generation.generation + 1, "
+                "version = excluded.version, updated_at = excluded.updated_at",
+                (version, utc(now)),
+            )
+            row = tx.one("SELECT generation FROM knowledge_generation WHERE id = 1")
+            return int(row[0])
+
+        return self._db.run(work)
+
     # -- addresses (how to reach someone unasked) -----------------------------------------
 
     def put_address(
