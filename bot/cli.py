@@ -94,13 +94,31 @@ def _parser() -> argparse.ArgumentParser:
     serve = sub.add_parser(
         "serve", help="run the Slack and/or Teams adapter (configured by environment)"
     )
-    serve.add_argument("--host", default="0.0.0.0")
-    serve.add_argument("--port", type=int, default=3000)
+    serve.add_argument("--host", help="address to listen on (default: $PROTOCOLBOT_HOST, 0.0.0.0)")
+    serve.add_argument("--port", type=int, help="port (default: $PORT, 3000)")
     serve.add_argument(
         "--database", help="store URL (default: $PROTOCOLBOT_DATABASE_URL or SQLite)"
     )
     serve.add_argument("--knowledge", type=Path)
     serve.set_defaults(run=_run_serve)
+
+    load = sub.add_parser(
+        "loadtest", help="drive `serve` (Slack) with signed DM events at a set rate and report"
+    )
+    from adapters.slack.loadtest import add_arguments as add_loadtest_arguments
+
+    add_loadtest_arguments(load)
+    load.set_defaults(run=_run_loadtest)
+
+    config = sub.add_parser("config", help="check the server's configuration")
+    config_sub = config.add_subparsers(dest="config_command", required=True)
+    config_check = config_sub.add_parser(
+        "check", help="print the effective configuration (secrets masked) and every problem"
+    )
+    config_check.add_argument(
+        "--env-file", type=Path, help="default: $PROTOCOLBOT_ENV_FILE or ./.env"
+    )
+    config_check.set_defaults(run=_run_config_check)
 
     package = sub.add_parser(
         "teams-package", help="build the Teams app package (manifest.json + icons, zipped)"
@@ -326,73 +344,90 @@ def _run_chat(args) -> int:
     )
 
 
+def _run_loadtest(args) -> int:
+    from adapters.slack.loadtest import run
+
+    return run(args)
+
+
+def _run_config_check(args) -> int:
+    from adapters.serve import check, describe, environment
+
+    env, sources = environment(args.env_file)
+    for line in describe(env, sources):
+        print(line)
+    _, problems = check(env)
+    for problem in problems:
+        print(f"problem: {problem}", file=sys.stderr)
+    if problems:
+        return EXIT_BAD_INPUT
+    print("configuration OK")
+    return EXIT_OK
+
+
 def _run_serve(args) -> int:
-    import asyncio
-
-    from aiohttp import web
-
-    from adapters.slack import server as slack_server
-    from adapters.teams import server as teams_server
+    from adapters import serve
+    from bot import logs
     from bot.conversation import Bot
     from bot.knowledge.errors import KnowledgeInvalid
     from bot.source import KnowledgeSource
     from bot.store import open_store
 
-    slack, slack_problem = slack_server.config_from_env()
-    teams, teams_problem = teams_server.config_from_env()
-    problems = [p for p in (slack_problem, teams_problem) if p]
-    if problems or (slack is None and teams is None):
-        for problem in problems or ["nothing to serve"]:
+    env, _ = serve.environment()
+    config, problems = serve.check(env)
+    if config is None:
+        for problem in problems:
             print(f"protocolbot serve: {problem}.", file=sys.stderr)
         print(
-            "Slack: set SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET (and SLACK_APP_TOKEN for "
-            "Socket Mode); see README 'Install in Slack'. Teams: set MICROSOFT_APP_ID, "
-            "MICROSOFT_APP_PASSWORD and MICROSOFT_APP_TENANT_ID; see README 'Install in Teams'.",
+            "See README 'Install in Slack' / 'Install in Teams'; check everything with: "
+            "protocolbot config check",
             file=sys.stderr,
         )
         return EXIT_BAD_INPUT
+    settings = config.settings
+    salt = settings.log_salt.get_secret_value() if settings.log_salt else None
+    logs.configure(settings.log_level, settings.log_format, salt)
+    knowledge_dir = args.knowledge or settings.knowledge_dir
     try:
-        source = KnowledgeSource(args.knowledge)
+        source = KnowledgeSource(knowledge_dir)
     except KnowledgeInvalid as exc:
         for error in exc.errors:
             print(error, file=sys.stderr)
+        print(
+            f"protocolbot serve: {len(exc.errors)} problem(s) in the knowledge; not started.",
+            file=sys.stderr,
+        )
         return EXIT_BAD_KNOWLEDGE
+    database = args.database or (
+        settings.database_url.get_secret_value() if settings.database_url else None
+    )
     try:
-        store = open_store(args.database)
+        store = open_store(database)
     except (ValueError, OSError) as exc:
         print(f"protocolbot serve: cannot open the store: {exc}", file=sys.stderr)
         return EXIT_BAD_INPUT
     bot = Bot(source, store)
-    application = web.Application()
-    socket_mode = slack is not None and slack.app_token is not None
-    if slack is not None and not socket_mode:
-        slack_server.mount(application, bot, slack)
-        print(f"protocolbot: Slack on http://{args.host}:{args.port}/slack/events", file=sys.stderr)
-    if teams is not None:
-        teams_server.mount(application, bot, teams)
-        print(
-            f"protocolbot: Teams on http://{args.host}:{args.port}{teams_server.ROUTE}"
-            + (" (ANONYMOUS: no token check)" if teams.allow_anonymous else ""),
-            file=sys.stderr,
+    application = serve.build(config, bot, store, source)
+    host = args.host or settings.host
+    port = args.port or settings.port
+    platforms = []
+    if config.slack is not None:
+        platforms.append("slack socket mode" if config.slack.app_token else "slack /slack/events")
+    if config.teams is not None:
+        platforms.append(
+            "teams /api/messages"
+            + (" ANONYMOUS (no token check)" if config.teams.allow_anonymous else "")
         )
-    if not socket_mode:
-        web.run_app(application, host=args.host, port=args.port, print=None)
-        return EXIT_OK
-    print("protocolbot: Slack in Socket Mode", file=sys.stderr)
-
-    async def both() -> None:
-        runner = None
-        if teams is not None:  # Teams still needs the HTTP endpoint
-            runner = web.AppRunner(application)
-            await runner.setup()
-            await web.TCPSite(runner, args.host, args.port).start()
-        try:
-            await slack_server.run_socket_mode(bot, slack)
-        finally:
-            if runner is not None:
-                await runner.cleanup()
-
-    asyncio.run(both())
+    print(
+        f"protocolbot: serving on http://{host}:{port} ({', '.join(platforms)}; "
+        "/healthz /readyz /metrics)",
+        file=sys.stderr,
+    )
+    serve.log.info(
+        "serving",
+        extra={"version": source.current.knowledge.version, "route": ", ".join(platforms)},
+    )
+    serve.run(config, application, bot, host, port)
     return EXIT_OK
 
 

@@ -69,9 +69,13 @@ class JsonFormatter(logging.Formatter):
         return json.dumps(line, ensure_ascii=False, separators=(",", ":"))
 
 
-def configure(level: str = "INFO", fmt: str = "json") -> None:
+def configure(level: str = "INFO", fmt: str = "json", salt: str | None = None) -> None:
     """Send every log line to stderr as JSON (or text); third-party loggers that log payloads
-    at DEBUG stay at INFO or WARNING whatever the level."""
+    at DEBUG stay at INFO or WARNING whatever the level. `salt` keys the pseudonyms (set the
+    same on every replica to follow a person's lines across them)."""
+    global _key
+    if salt:
+        _key = salt.encode()
     handler = logging.StreamHandler(sys.stderr)
     if fmt == "json":
         handler.setFormatter(JsonFormatter())

@@ -61,8 +61,8 @@ def serve(env_extra: dict[str, str], tmp_path: Path, port: int = 0) -> subproces
         for k, v in os.environ.items()
         if not k.startswith(("SLACK_", "MICROSOFT_APP_", "TEAMS_"))
     }
+    env.pop("PROTOCOLBOT_DATABASE_URL", None)  # a fresh SQLite file unless env_extra says
     env.update(XDG_DATA_HOME=str(tmp_path / "data"), **env_extra)
-    env.pop("PROTOCOLBOT_DATABASE_URL", None)
     return subprocess.Popen(
         [sys.executable, "-m", "bot.cli", "serve", "--host", "127.0.0.1", "--port", str(port)],
         cwd=ROOT,
@@ -71,3 +71,56 @@ def serve(env_extra: dict[str, str], tmp_path: Path, port: int = 0) -> subproces
         stderr=subprocess.PIPE,
         text=True,
     )
+
+
+class TcpProxy:
+    """A TCP relay on 127.0.0.1 to another address, run on a `Loop`: `stop()` cuts every
+    connection and refuses new ones (the database went away), `start()` lets them through
+    again on the same port (it came back)."""
+
+    def __init__(self, loop: Loop, host: str, port: int) -> None:
+        self._loop = loop.loop
+        self._target = (host, port)
+        self.port = free_port()
+        self._server: asyncio.base_events.Server | None = None
+        self._writers: set[asyncio.StreamWriter] = set()
+
+    async def _relay(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        try:
+            up_reader, up_writer = await asyncio.open_connection(*self._target)
+        except OSError:
+            writer.transport.abort()
+            return
+        self._writers |= {writer, up_writer}
+
+        async def pipe(source: asyncio.StreamReader, sink: asyncio.StreamWriter) -> None:
+            try:
+                while data := await source.read(65536):
+                    sink.write(data)
+                    await sink.drain()
+            except (OSError, asyncio.CancelledError):
+                pass
+            finally:
+                sink.transport.abort()
+
+        await asyncio.gather(pipe(reader, up_writer), pipe(up_reader, writer))
+        self._writers -= {writer, up_writer}
+
+    def start(self) -> None:
+        async def start() -> None:
+            self._server = await asyncio.start_server(
+                self._relay, "127.0.0.1", self.port, reuse_address=True
+            )
+
+        asyncio.run_coroutine_threadsafe(start(), self._loop).result(30)
+
+    def stop(self) -> None:
+        async def stop() -> None:
+            if self._server is not None:
+                self._server.close()
+                self._server = None
+            for writer in list(self._writers):
+                writer.transport.abort()
+            self._writers.clear()
+
+        asyncio.run_coroutine_threadsafe(stop(), self._loop).result(30)

@@ -24,7 +24,7 @@ confidential_terms: [Project Lotus]
 
 
 def run(*args: str, stdin: bytes | None = None) -> subprocess.CompletedProcess[bytes]:
-    env = {k: v for k, v in os.environ.items() if k != "PROTOCOLBOT_KNOWLEDGE"}
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PROTOCOLBOT_KNOWLEDGE")}
     return subprocess.run(
         [sys.executable, "-m", "bot.cli", *args],
         input=stdin,

@@ -330,14 +330,18 @@ def test_profile_syntax_error(tmp_path: Path) -> None:
 
 
 def test_default_dir_from_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    monkeypatch.setenv("PROTOCOLBOT_KNOWLEDGE", str(tmp_path))
+    monkeypatch.delenv("PROTOCOLBOT_KNOWLEDGE_DIR", raising=False)
+    monkeypatch.setenv("PROTOCOLBOT_KNOWLEDGE", str(tmp_path))  # the older name still works
     assert default_knowledge_dir() == tmp_path
+    monkeypatch.setenv("PROTOCOLBOT_KNOWLEDGE_DIR", str(tmp_path / "volume"))
+    assert default_knowledge_dir() == tmp_path / "volume"
 
 
 def test_default_dir_repository_then_package(
     monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
     monkeypatch.delenv("PROTOCOLBOT_KNOWLEDGE", raising=False)
+    monkeypatch.delenv("PROTOCOLBOT_KNOWLEDGE_DIR", raising=False)
     package = tmp_path / "site" / "bot"
     package.mkdir(parents=True)
     monkeypatch.setattr(bot, "__file__", str(package / "__init__.py"))
@@ -348,6 +352,7 @@ def test_default_dir_repository_then_package(
 
 def test_default_dir_in_this_repository(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("PROTOCOLBOT_KNOWLEDGE", raising=False)
+    monkeypatch.delenv("PROTOCOLBOT_KNOWLEDGE_DIR", raising=False)
     if not SHIPPED.is_dir():
         pytest.skip("no knowledge/ in this checkout")
     assert default_knowledge_dir() == SHIPPED

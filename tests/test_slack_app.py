@@ -87,16 +87,19 @@ class FakeSlack:
 
 
 class Servers(Loop):
-    """The adapter and the fake, each an aiohttp server on port 0, in one background loop."""
+    """The adapter and the fake, each an aiohttp server on port 0, in one background loop.
+    Without a bot only the fake runs: point `url` at a `protocolbot serve` subprocess."""
 
-    def __init__(self, bot: Bot) -> None:
+    def __init__(self, bot: Bot | None) -> None:
         super().__init__()
         self.fake = FakeSlack()
         fake_port = self._start(self.fake.app())
         self.fake.url = f"http://127.0.0.1:{fake_port}"
-        config = SlackConfig("xoxb-test", SECRET, api_url=f"{self.fake.url}/api/")
-        port = self._start(web_app(bot, config))
-        self.url = f"http://127.0.0.1:{port}/slack/events"
+        self.url = ""
+        if bot is not None:
+            config = SlackConfig("xoxb-test", SECRET, api_url=f"{self.fake.url}/api/")
+            port = self._start(web_app(bot, config))
+            self.url = f"http://127.0.0.1:{port}/slack/events"
 
     def post(
         self,

@@ -39,6 +39,7 @@ class FakeConnector:
     def __init__(self) -> None:
         self.sent: list[dict] = []  # {"method", "conversation", "reply_to", "activity", "auth"}
         self.gone: set[str] = set()
+        self.delay = 0.0  # seconds before answering: a slow Bot Connector
         self._ids = iter(range(1, 1_000_000))
 
     def app(self) -> web.Application:
@@ -51,6 +52,7 @@ class FakeConnector:
 
     async def post(self, request: web.Request) -> web.Response:
         conversation = request.match_info["conversation"]
+        await asyncio.sleep(self.delay)
         self.sent.append(
             {
                 "method": request.method,
@@ -121,15 +123,18 @@ class TestTokenProvider:
 
 class Servers(Loop):
     """Bot, Bot Connector and identity server, each an aiohttp server on port 0, in one
-    background event loop."""
+    background event loop. Without a bot only the fakes run: point `url` at a subprocess."""
 
-    def __init__(self, bot: Bot, *, anonymous: bool = False) -> None:
+    def __init__(self, bot: Bot | None, *, anonymous: bool = False) -> None:
         super().__init__()
         self.bot = bot
         self.connector = FakeConnector()
         self.identity = FakeIdentity()
         self.service_url = f"http://127.0.0.1:{self._start(self.connector.app())}/"
         self.identity.url = f"http://127.0.0.1:{self._start(self.identity.app())}"
+        self.url = ""
+        if bot is None:
+            return
         config = TeamsConfig(
             app_id="" if anonymous else APP_ID,
             app_password="" if anonymous else "secret",
@@ -673,7 +678,7 @@ def test_serve_checks_tokens_against_the_configured_keys(teams, tmp_path):
     finally:
         server.terminate()
         _, err = server.communicate(timeout=30)
-    assert "Teams on http://127.0.0.1" in err and "Uniek" not in err
+    assert "teams /api/messages" in err and "Uniek" not in err
 
 
 def test_serve_in_anonymous_mode_answers_a_draft_and_warns(teams, tmp_path):

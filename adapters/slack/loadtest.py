@@ -32,21 +32,21 @@ from collections import Counter, defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import aiohttp
-from aiohttp import web
-from slack_sdk.signature import SignatureVerifier
+if TYPE_CHECKING:  # imported where used: `protocolbot --help` shouldn't load aiohttp
+    from aiohttp import web
 
 TEAM, APP, BOT_USER = "T0LOAD", "A0LOAD", "U0LOADBOT"
 RETRY_EVERY = 10  # every tenth event is also sent as a Slack retry to the next replica
 REPLY_WAIT = 30.0  # seconds to wait for outstanding replies after the last send
-DRAFTS = (  # go, caution and stop, in Dutch and English
+DRAFTS = (  # two each of go, caution and stop, in Dutch and English
     "Trots op ons team vandaag! Wat een mooie lancering.",
+    "Als ambtenaar vind ik dat de wethouder liegt over het budget",
     "Mijn baas is een klootzak",
-    "Onze Q3-cijfers zijn slecht, niet doorvertellen",
     "Proud of our new app! Everyone should download it",
-    "Off the record: our Q3 numbers are dramatic, the reorganisation is coming.",
-    "Mag ik dit posten? Mooie dag op de hei gehad met collega's.",
+    "As a civil servant I think the alderman is lying about the budget",
+    "Our Q3 numbers are bad, keep it quiet",
 )
 
 
@@ -81,6 +81,8 @@ class FakeSlack:
     replies: defaultdict[str, list[float]] = field(default_factory=lambda: defaultdict(list))
 
     async def api(self, request: web.Request) -> web.Response:
+        from aiohttp import web
+
         method = request.match_info["method"]
         args = dict(request.query)
         if request.content_type == "application/json":
@@ -136,6 +138,8 @@ def run(args: argparse.Namespace) -> int:
 
 
 async def _main(args: argparse.Namespace, url: str, tmp: Path, replicas: list[Replica]) -> int:
+    from aiohttp import web
+
     fake = FakeSlack()
     application = web.Application(client_max_size=4 * 1024**2)
     application.router.add_post("/api/{method}", fake.api)
@@ -219,6 +223,9 @@ async def _drive(
     args: argparse.Namespace, replicas: list[Replica], secret: str, fake: FakeSlack
 ) -> Load:
     """Send the events open loop at the rate, then wait for their replies."""
+    import aiohttp
+    from slack_sdk.signature import SignatureVerifier
+
     load, signer, run_id = Load(), SignatureVerifier(secret), secrets.token_hex(4).upper()
     total = max(1, round(args.rate * args.duration))
     connector = aiohttp.TCPConnector(limit=4096)

@@ -133,8 +133,11 @@ class Knowledge:
 
 
 def default_knowledge_dir() -> Path:
-    """$PROTOCOLBOT_KNOWLEDGE, else the repository's knowledge/, else the copy in the package."""
-    configured = os.environ.get("PROTOCOLBOT_KNOWLEDGE")
+    """$PROTOCOLBOT_KNOWLEDGE_DIR (or the older $PROTOCOLBOT_KNOWLEDGE), else the repository's
+    knowledge/, else the copy in the package."""
+    configured = os.environ.get("PROTOCOLBOT_KNOWLEDGE_DIR") or os.environ.get(
+        "PROTOCOLBOT_KNOWLEDGE"
+    )
     if configured:
         return Path(configured)
     package = Path(bot.__file__).resolve().parent
@@ -325,7 +328,7 @@ def _read_directory(root: Path) -> tuple[dict[str, YamlFile], list[KnowledgeErro
             1,
             1,
             "the knowledge directory does not exist",
-            "pass the directory that holds rules.yaml, or set PROTOCOLBOT_KNOWLEDGE",
+            "pass the directory that holds rules.yaml, or set PROTOCOLBOT_KNOWLEDGE_DIR",
         )
         raise KnowledgeInvalid([error])
     files: dict[str, YamlFile] = {}
