@@ -174,9 +174,30 @@ def describe(env: Mapping[str, str], sources: Mapping[str, str]) -> list[str]:
             lines.append(f"{name:<30} {mask(name, value)}   [{sources.get(name, 'environment')}]")
         else:
             default = defaults.get(name)
-            shown = "(not set)" if default is None else f"{default}   [default]"
+            if name in _fallback:
+                shown = _fallback[name]()
+            else:
+                shown = "(not set)" if default is None else f"{default}   [default]"
             lines.append(f"{name:<30} {shown}")
     return lines
+
+
+def _default_store() -> str:
+    from bot.store.dialect import default_sqlite_path
+
+    return f"(not set: SQLite in {default_sqlite_path()})"
+
+
+def _default_knowledge() -> str:
+    from bot.knowledge.loader import default_knowledge_dir
+
+    return f"(not set: {default_knowledge_dir()})"
+
+
+_fallback = {
+    "PROTOCOLBOT_DATABASE_URL": _default_store,
+    "PROTOCOLBOT_KNOWLEDGE_DIR": _default_knowledge,
+}
 
 
 # -- the application ------------------------------------------------------------------------------

@@ -62,7 +62,9 @@ def serve(env_extra: dict[str, str], tmp_path: Path, port: int = 0) -> subproces
         if not k.startswith(("SLACK_", "MICROSOFT_APP_", "TEAMS_"))
     }
     env.pop("PROTOCOLBOT_DATABASE_URL", None)  # a fresh SQLite file unless env_extra says
-    env.update(XDG_DATA_HOME=str(tmp_path / "data"), **env_extra)
+    # no developer's .env leaks into a test
+    env.update(XDG_DATA_HOME=str(tmp_path / "data"), PROTOCOLBOT_ENV_FILE=str(tmp_path / "no.env"))
+    env.update(env_extra)
     return subprocess.Popen(
         [sys.executable, "-m", "bot.cli", "serve", "--host", "127.0.0.1", "--port", str(port)],
         cwd=ROOT,

@@ -45,7 +45,14 @@ def build_app(
     client.retry_handlers.append(AsyncRateLimitErrorRetryHandler(max_retry_count=3))
     bolt_log = logging.getLogger("protocolbot.slack.bolt")
     bolt_log.setLevel(logging.INFO)  # Bolt logs payloads at DEBUG
-    app = AsyncApp(client=client, signing_secret=signing_secret, logger=bolt_log)
+    # the answer is sent before the HTTP response, so a SIGTERM (which lets requests in flight
+    # finish) never drops an acknowledged event; the work is milliseconds, Slack allows 3 s
+    app = AsyncApp(
+        client=client,
+        signing_secret=signing_secret,
+        logger=bolt_log,
+        process_before_response=True,
+    )
     slack = _Delivery(bot)
 
     @app.event("message")
