@@ -83,7 +83,7 @@ def _log_lines(err: str) -> list[dict]:
 
 
 def test_health_readiness_metrics_and_privacy_safe_logs(slack, tmp_path):
-    replica = Replica(slack, tmp_path)
+    replica = Replica(slack, tmp_path, PROTOCOLBOT_LOG_LEVEL="DEBUG")  # even at DEBUG
     try:
         status, body = _get(f"{replica.base}/readyz")
         assert status == 200 and json.loads(body)["store"] == "ok"

@@ -727,3 +727,21 @@ def test_an_unreachable_key_server_means_401_not_500_and_is_not_hammered(teams):
     reasons = asyncio.run_coroutine_threadsafe(twice(), teams.loop).result(30)
     assert reasons == ["the token is signed by an unknown key"] * 2
     assert calls == ["/metadata"]  # the second request did not ask the failing server again
+
+
+def test_without_the_store_a_teams_draft_is_still_reviewed(store, tmp_path):
+    from test_conversation import _Outage
+
+    outage = _Outage(store)
+    teams = Servers(Bot(KnowledgeSource(), outage))
+    try:
+        ann = Person(teams, "ann", "Ann Jansen")
+        outage.down = True
+        assert ann.say(STOP_DRAFT) == 202
+        shown = json.dumps(ann.received()[-1], ensure_ascii=False)
+        assert "STOP" in shown and "even niet bereikbaar" in shown
+        outage.down = False
+        assert ann.say(STOP_DRAFT) == 202
+        assert "Ik twijfel nog" in json.dumps(ann.received()[-1], ensure_ascii=False)
+    finally:
+        teams.close()

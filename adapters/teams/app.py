@@ -24,6 +24,7 @@ from microsoft_agents.hosting.core.authorization import ClaimsIdentity, Connecti
 from adapters.teams import convert
 from bot.conversation import Bot
 from bot.messages import Action, DirectMessage, Notification, Origin, Outgoing, Reply
+from bot.store import StoreUnavailable
 
 log = logging.getLogger(__name__)
 
@@ -123,9 +124,14 @@ class TeamsAgent:
         text = convert.message_action_text(activity)
         origin = convert.origin_of(activity)
         lang = "en" if (origin.locale or "").lower().startswith("en") else "nl"
-        found = await asyncio.to_thread(
-            self.bot.store.get_address, PLATFORM, origin.tenant, origin.user_id
-        )
+        try:
+            found = await asyncio.to_thread(
+                self.bot.store.get_address, PLATFORM, origin.tenant, origin.user_id
+            )
+        except StoreUnavailable:
+            message = self.bot.phrase(lang, "store_unavailable")
+            await self._invoke_response(context, 200, _task_message(message))
+            return
         if text is None or found is None:
             key = "action_empty" if text is None else "open_chat_first"
             await self._invoke_response(context, 200, _task_message(self.bot.phrase(lang, key)))
@@ -184,9 +190,12 @@ class TeamsAgent:
         if not key or not reference.service_url:
             return
         address = reference.model_dump(mode="json", by_alias=True, exclude_none=True)
-        await asyncio.to_thread(
-            self.bot.store.put_address, PLATFORM, tenant, key, address, name=name
-        )
+        try:
+            await asyncio.to_thread(
+                self.bot.store.put_address, PLATFORM, tenant, key, address, name=name
+            )
+        except StoreUnavailable:  # the turn goes on: the core answers what it can without it
+            log.warning("teams: address not kept, the store is unavailable")
 
     async def _names(self, context: TurnContext, out: Iterable[Outgoing]) -> dict[str, str]:
         """Display names for the people these messages name: the sender of this turn from the
@@ -207,7 +216,10 @@ class TeamsAgent:
         for user in ids:
             if user in names:
                 continue
-            found = await asyncio.to_thread(self.bot.store.get_address, PLATFORM, tenant, user)
+            try:
+                found = await asyncio.to_thread(self.bot.store.get_address, PLATFORM, tenant, user)
+            except StoreUnavailable:
+                return names  # "een collega" stands in while the store is away
             if found and found[1]:
                 names[user] = found[1]
         return names
@@ -219,7 +231,11 @@ class TeamsAgent:
         conversation reference. Undeliverable (never installed, or removed the app): the core
         closes the question and tells the requester."""
         key = note.user_id or CHANNEL_PREFIX + note.channel_id
-        found = await asyncio.to_thread(self.bot.store.get_address, PLATFORM, note.tenant, key)
+        try:
+            found = await asyncio.to_thread(self.bot.store.get_address, PLATFORM, note.tenant, key)
+        except StoreUnavailable:
+            log.warning("teams: notification not sent, the store is unavailable")
+            return False
         delivered = False
         if found is not None:
             known = await self._lookup(
