@@ -49,6 +49,12 @@ class Metrics:
         self.escalations = Counter(
             "protocolbot_escalations", "Escalations by status change", ["status"], registry=r
         )
+        self.second_opinions = Counter(
+            "protocolbot_second_opinions",
+            "Second opinions of the language model: ok, unavailable, rejected",
+            ["status"],
+            registry=r,
+        )
         self.knowledge = Info("protocolbot_knowledge", "The knowledge version in use", registry=r)
         self.store_up = Gauge(
             "protocolbot_store_up", "1 when the store answered its last check", registry=r

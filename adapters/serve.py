@@ -29,6 +29,8 @@ from adapters.metrics import Metrics
 from adapters.slack import server as slack_server
 from adapters.teams import server as teams_server
 from bot.conversation import Bot
+from bot.second_opinion import LLMConfig
+from bot.second_opinion import config_from_env as llm_config_from_env
 from bot.source import KnowledgeSource
 from bot.store import Store
 
@@ -81,6 +83,7 @@ SECRETS = {
     "MICROSOFT_APP_PASSWORD": "secret",
     "PROTOCOLBOT_LOG_SALT": "secret",
     "PROTOCOLBOT_DATABASE_URL": "url",
+    "PROTOCOLBOT_LLM_API_KEY": "secret",
 }
 PLATFORM_VARIABLES = (
     "SLACK_BOT_TOKEN",
@@ -92,6 +95,11 @@ PLATFORM_VARIABLES = (
     "MICROSOFT_APP_TENANT_ID",
     "TEAMS_ALLOW_ANONYMOUS",
     "TEAMS_OPENID_METADATA",
+    "PROTOCOLBOT_LLM_URL",
+    "PROTOCOLBOT_LLM_MODEL",
+    "PROTOCOLBOT_LLM_API_KEY",
+    "PROTOCOLBOT_LLM_TIMEOUT",
+    "PROTOCOLBOT_LLM_BUDGET",
 )
 
 
@@ -100,6 +108,7 @@ class ServeConfig:
     settings: Settings
     slack: slack_server.SlackConfig | None
     teams: teams_server.TeamsConfig | None
+    llm: LLMConfig | None = None
 
 
 def environment(env_file: str | Path | None = None) -> tuple[dict[str, str], dict[str, str]]:
@@ -131,7 +140,8 @@ def check(env: Mapping[str, str]) -> tuple[ServeConfig | None, list[str]]:
             problems.append(f"{name}: {error['msg']}{shown}")
     slack, slack_problem = slack_server.config_from_env(env)
     teams, teams_problem = teams_server.config_from_env(env)
-    problems += [p for p in (slack_problem, teams_problem) if p]
+    llm, llm_problem = llm_config_from_env(env)
+    problems += [p for p in (slack_problem, teams_problem, llm_problem) if p]
     if settings is not None and not problems and slack is None and teams is None:
         problems.append(
             "nothing to serve: set SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET (Slack; see README "
@@ -140,7 +150,7 @@ def check(env: Mapping[str, str]) -> tuple[ServeConfig | None, list[str]]:
         )
     if problems or settings is None:
         return None, problems
-    return ServeConfig(settings, slack, teams), []
+    return ServeConfig(settings, slack, teams, llm), []
 
 
 def _aliases() -> set[str]:

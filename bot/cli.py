@@ -69,6 +69,11 @@ def _parser() -> argparse.ArgumentParser:
     evaluate.add_argument("file", type=Path)
     evaluate.add_argument("--org", type=Path)
     evaluate.add_argument("--knowledge", type=Path)
+    evaluate.add_argument(
+        "--second-opinion",
+        action="store_true",
+        help="also ask the language model ($PROTOCOLBOT_LLM_URL …) and print both scores",
+    )
     evaluate.set_defaults(run=_run_eval)
 
     knowledge = sub.add_parser("knowledge", help="work with the knowledge files")
@@ -268,10 +273,51 @@ def _run_review(args) -> int:
             return EXIT_BAD_INPUT
     result = engine.review(text, profile=profile, role=args.role, platform=args.platform)
     if args.format == "json":
-        print(json.dumps(review_json(result), ensure_ascii=False, indent=2))
+        out = review_json(result)
+        opinion = _second_opinion_for(text, result, knowledge, profile, args.role)
+        if opinion is None:
+            return EXIT_BAD_INPUT
+        out["second_opinion"] = opinion.as_json()
+        if opinion.status == "ok":
+            from bot.second_opinion import merged_verdict
+
+            out["second_opinion"]["merged_verdict"] = merged_verdict(result.verdict, opinion)
+        print(json.dumps(out, ensure_ascii=False, indent=2))
     else:
         print(review_text(result, knowledge, lang=args.lang))
     return EXIT_OK
+
+
+def _llm(required: bool = False):
+    """The configured second opinion client; None (after a message) when misconfigured, or
+    when `required` and not configured; False when simply not configured."""
+    import os
+
+    from bot.second_opinion import SecondOpinion, config_from_env
+
+    config, problem = config_from_env(os.environ)
+    if problem or (config is None and required):
+        print(
+            f"protocolbot: {problem or 'set PROTOCOLBOT_LLM_URL (and _MODEL, _API_KEY) first'}",
+            file=sys.stderr,
+        )
+        return None
+    return SecondOpinion(config) if config else False
+
+
+def _second_opinion_for(text: str, review, knowledge, profile, role: str):
+    """The second opinion's outcome for `review --format json` ('off' unless the endpoint is
+    configured and the profile switched it on); None after a configuration error."""
+    import asyncio
+
+    from bot.second_opinion import OFF
+
+    client = _llm()
+    if client is None:
+        return None
+    if client is False or not profile.second_opinion:
+        return OFF
+    return asyncio.run(client.ask(text, review, knowledge, profile, role))
 
 
 def _run_eval(args) -> int:
@@ -284,6 +330,7 @@ def _run_eval(args) -> int:
     knowledge, profile = loaded
     engine = Engine(knowledge)
     judged: list[Judged] = []
+    drafts: list = []
     bad = 0
     for item in read_drafts(args.file):
         if isinstance(item, InputError):
@@ -304,8 +351,45 @@ def _run_eval(args) -> int:
                 frozenset(result.rules),
             )
         )
-    print(report(score(judged)))
+        drafts.append((item, result))
+    if not args.second_opinion:
+        print(report(score(judged)))
+        return EXIT_BAD_INPUT if bad else EXIT_OK
+    client = _llm(required=True)
+    if not client:
+        return EXIT_BAD_INPUT
+    from bot.evaluate import side_by_side
+
+    with_model, statuses = _with_second_opinion(client, drafts, judged, knowledge, profile)
+    print(side_by_side(score(judged), score(with_model), statuses))
     return EXIT_BAD_INPUT if bad else EXIT_OK
+
+
+def _with_second_opinion(client, drafts, judged, knowledge, profile):
+    """Every draft also through the model (four at a time); the merged judgements and how
+    many answers were ok, unavailable or rejected."""
+    import asyncio
+    from collections import Counter
+    from dataclasses import replace
+
+    from bot.second_opinion import merged_verdict
+
+    async def all_of_them():
+        gate = asyncio.Semaphore(4)
+
+        async def one(item, result):
+            async with gate:
+                return await client.ask(item.text, result, knowledge, profile, item.role)
+
+        return await asyncio.gather(*(one(item, result) for item, result in drafts))
+
+    opinions = asyncio.run(all_of_them())
+    merged = []
+    for judgement, (_, result), opinion in zip(judged, drafts, opinions, strict=True):
+        verdict = merged_verdict(result.verdict, opinion)
+        rules = judgement.rules | frozenset(opinion.rules if opinion.status == "ok" else ())
+        merged.append(replace(judgement, verdict=verdict, rules=rules))
+    return merged, Counter(o.status for o in opinions)
 
 
 def _run_check(args) -> int:
@@ -406,7 +490,9 @@ def _run_serve(args) -> int:
     except (ValueError, OSError) as exc:
         print(f"protocolbot serve: cannot open the store: {exc}", file=sys.stderr)
         return EXIT_BAD_INPUT
-    bot = Bot(source, store)
+    from bot.second_opinion import SecondOpinion
+
+    bot = Bot(source, store, llm=SecondOpinion(config.llm) if config.llm else None)
     application = serve.build(config, bot, store, source)
     host = args.host or settings.host
     port = args.port or settings.port

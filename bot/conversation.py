@@ -13,11 +13,13 @@ kept apart and only as long as the store's draft retention allows.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import re
 import threading
 import time
 from collections.abc import Callable, Iterable
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 from bot import walk as walks
@@ -34,6 +36,7 @@ from bot.messages import (
     Divider,
     Element,
     Event,
+    FollowUp,
     Header,
     HomeOpened,
     Mention,
@@ -44,8 +47,9 @@ from bot.messages import (
     Reply,
     Text,
 )
-from bot.models import Review
+from bot.models import VERDICT_ORDER, Review
 from bot.render import group_findings
+from bot.second_opinion import OFF, Opinion, SecondOpinion, merged_verdict
 from bot.source import KnowledgeSource
 from bot.store import Escalation, EscalationClosedError, Store, StoreUnavailable
 from bot.texts import Phrases
@@ -71,10 +75,12 @@ class Bot:
         *,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
         reminder_after: timedelta | None = None,
+        llm: SecondOpinion | None = None,
     ) -> None:
         self.source = source
         self.store = store
         self.clock = clock
+        self.llm = llm  # the organisation's language model, when configured
         self._reminder_after = reminder_after  # None: the organisation profile's settings
         # called with (metric, key) for every counted event (reviews per verdict, walks,
         # escalations): the server's metrics; never with personal data
@@ -359,7 +365,109 @@ class Bot:
         elements = _review_elements(
             review, loaded.knowledge, self._say_in(lang), previous if previous else None
         )
-        return [Reply(origin.conversation_id, elements, fallback=self._t(lang, review.verdict))]
+        follow_up = None
+        if self.llm is not None and profile.second_opinion and not state.get("llm_off"):
+            follow_up = FollowUp(origin, draft, role, self.llm.config.budget)
+            notice = Context(self._t(lang, "llm_pending", organisation=profile.name))
+            elements = (*elements[:-1], notice, elements[-1])  # above the buttons
+        return [
+            Reply(
+                origin.conversation_id,
+                elements,
+                fallback=self._t(lang, review.verdict),
+                follow_up=follow_up,
+            )
+        ]
+
+    # -- the second opinion -----------------------------------------------------------------
+
+    async def second_opinion(self, follow_up: FollowUp) -> Reply:
+        """The review again, with what the organisation's model adds: a verdict raised one step
+        at most, its findings marked as the model's, a rewrite the engine found clean. Replaces
+        the review message; says so when the model is unavailable or its answer unusable."""
+        loaded = self.source.current
+        profile = loaded.knowledge.organisation
+        review = loaded.engine.review(follow_up.draft, profile=profile, role=follow_up.role)
+        if self.llm is None:
+            opinion = OFF
+        else:
+            opinion = await self.llm.ask(
+                follow_up.draft, review, loaded.knowledge, profile, follow_up.role
+            )
+        return await asyncio.to_thread(self._with_opinion, follow_up, review, opinion)
+
+    def second_opinion_late(self, follow_up: FollowUp) -> Reply:
+        """The review without the model, when its answer did not come within the budget."""
+        loaded = self.source.current
+        profile = loaded.knowledge.organisation
+        review = loaded.engine.review(follow_up.draft, profile=profile, role=follow_up.role)
+        late = Opinion("unavailable", why="no answer within the budget")
+        return self._with_opinion(follow_up, review, late)
+
+    def _with_opinion(self, follow_up: FollowUp, review: Review, opinion: Opinion) -> Reply:
+        origin = follow_up.origin
+        loaded = self.source.current
+        knowledge = loaded.knowledge
+        try:
+            state = self._state(origin)
+        except StoreUnavailable:
+            state = {}
+        lang = state.get("lang", review.language)
+        say = self._say_in(lang)
+        verdict = merged_verdict(review.verdict, opinion)
+        base = _review_elements(replace(review, verdict=verdict), knowledge, say, None)
+        extra: list[Element] = [Divider()]
+        name = knowledge.organisation.name
+        if opinion.status == "ok":
+            extra.append(Text(f"*{self._t(lang, 'llm_header', organisation=name)}*"))
+            if verdict != review.verdict:
+                extra.append(Text(self._t(lang, "llm_raised", verdict=say(verdict))))
+            for finding in opinion.findings:
+                heading = say("rule", n=finding.rule, title=self._rule_title(finding.rule, lang))
+                extra.append(Text(f"{heading}: “{finding.quote}”\n{finding.reason}"))
+            if opinion.suggestion and (opinion.findings or verdict != review.verdict):
+                extra.append(Text(say("tip", text=opinion.suggestion)))
+            rewrite = opinion.rewrite
+            if (
+                rewrite
+                and loaded.engine.review(rewrite, profile=knowledge.organisation).verdict == "go"
+            ):
+                extra += [Text(self._t(lang, "llm_rewrite")), Text(f"> {rewrite}")]
+            if not opinion.findings and opinion.verdict == review.verdict:
+                extra.append(Context(self._t(lang, "llm_agrees")))
+            elif VERDICT_ORDER[opinion.verdict or "go"] < VERDICT_ORDER[review.verdict]:
+                extra.append(Context(self._t(lang, "llm_milder")))
+        else:
+            key = "llm_rejected" if opinion.status == "rejected" else "llm_unavailable"
+            extra.append(Context(self._t(lang, key, organisation=name)))
+        try:
+            self._tally("second_opinion", opinion.status)
+            if verdict != review.verdict and state.get("last"):
+                state["last"] = {
+                    **state["last"],
+                    "verdict": verdict,
+                    "rules": sorted({*state["last"].get("rules", []), *opinion.rules} - {15}),
+                }
+                self._save(origin, state)
+        except StoreUnavailable:
+            pass  # the answer stands; its walk prefill is the engine's
+        elements = (*base[:-1], *extra, base[-1])
+        return Reply(
+            origin.conversation_id, elements, replace=True, fallback=self._t(lang, verdict)
+        )
+
+    def _set_second_opinion(self, origin: Origin, state: dict, lang: str, value: str):
+        """`/protocol tweede-mening uit|aan`: a user's own choice about the model."""
+        profile = self.source.current.knowledge.organisation
+        if not profile.second_opinion or self.llm is None:
+            return [self._say(origin, self._t(lang, "llm_not_used"))]
+        if value in ("uit", "off", "nee", "no"):
+            state["llm_off"] = True
+        elif value in ("aan", "on", "ja", "yes"):
+            state.pop("llm_off", None)
+        self._save(origin, state)
+        key = "llm_off" if state.get("llm_off") else "llm_on"
+        return [self._say(origin, self._t(lang, key, organisation=profile.name))]
 
     # -- actions ----------------------------------------------------------------------------
 
@@ -450,6 +558,8 @@ class Bot:
     ) -> list[Outgoing]:
         state = self._state(origin) if state is None else state
         lang = self._lang(origin, state)
+        if args and args[0].lower() in ("tweede-mening", "second-opinion"):
+            return self._set_second_opinion(origin, state, lang, " ".join(args[1:]).lower())
         knowledge = self.source.current.knowledge
         profile = knowledge.organisation
         is_admin = origin.user_id in profile.admins

@@ -97,3 +97,20 @@ def report(s: Scores) -> str:
                 f"judged {item.verdict} {sorted(item.rules & SCORED_RULES)}{mark}"
             )
     return "\n".join(lines)
+
+
+def side_by_side(engine: Scores, merged: Scores, statuses: dict[str, int]) -> str:
+    """The engine's scores beside engine + language model's, and how the model answered."""
+    rows = [
+        ("drafts", engine.total, merged.total, "d"),
+        ("verdict accuracy", engine.accuracy, merged.accuracy, ".3f"),
+        ("stop recall", engine.stop_recall, merged.stop_recall, ".3f"),
+        ("concern recall", engine.concern_recall, merged.concern_recall, ".3f"),
+        ("false alarms", engine.false_alarms, merged.false_alarms, ".3f"),
+        ("rule F1", engine.rule_f1, merged.rule_f1, ".3f"),
+    ]
+    lines = [f"{'':<18}{'engine':>10}{'+ model':>10}"]
+    lines += [f"{name:<18}{a:>10{f}}{b:>10{f}}" for name, a, b, f in rows]
+    answered = ", ".join(f"{k} {v}" for k, v in sorted(statuses.items()))
+    lines.append(f"model answers: {answered}")
+    return "\n".join(lines)

@@ -130,6 +130,19 @@ Element = Header | Text | Fields | Context | Divider | Buttons | Choice
 
 
 @dataclass(frozen=True, slots=True)
+class FollowUp:
+    """A second opinion still to come for a review just sent. The adapter awaits
+    `Bot.second_opinion(follow_up)` (within `budget` seconds, else `Bot.second_opinion_late`)
+    and replaces the review message with what comes back. Holds the draft: keep it in memory
+    only, never log it."""
+
+    origin: Origin
+    draft: str
+    role: str
+    budget: float
+
+
+@dataclass(frozen=True, slots=True)
 class Reply:
     """A message in the conversation the event came from."""
 
@@ -138,6 +151,7 @@ class Reply:
     ephemeral: bool = False  # only visible to the asker
     replace: bool = False  # replaces the message the action came from
     fallback: str = ""  # plain text for notifications and screen readers
+    follow_up: FollowUp | None = field(default=None, repr=False)  # see FollowUp
 
 
 @dataclass(frozen=True, slots=True)

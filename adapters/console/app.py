@@ -6,6 +6,8 @@ escalation); numbers or labels choose the options of the last message shown to t
 
 from __future__ import annotations
 
+import asyncio
+import os
 import sys
 from collections.abc import Callable, Iterable
 from itertools import count
@@ -72,6 +74,9 @@ def run(
         for message in bot.handle(event):
             target = _recipient(message, speaker)
             show(message, menus.setdefault(target, Menu()))
+            follow_up = getattr(message, "follow_up", None)
+            if follow_up is not None:  # the model's second opinion, shown when it comes
+                show(_second_opinion(bot, follow_up), menus.setdefault(target, Menu()))
         for message in bot.tick():
             show(message, menus.setdefault(_recipient(message, speaker), Menu()))
         if interactive:
@@ -99,7 +104,13 @@ def main(
     except (ValueError, OSError) as exc:
         print(f"protocolbot chat: cannot open the store: {exc}", file=sys.stderr)
         return 1
-    bot = Bot(source, store)
+    from bot.second_opinion import SecondOpinion, config_from_env
+
+    llm, problem = config_from_env(os.environ)
+    if problem:
+        print(f"protocolbot chat: {problem}", file=sys.stderr)
+        return 1
+    bot = Bot(source, store, llm=SecondOpinion(llm) if llm else None)
     interactive = sys.stdin.isatty()
     if interactive:
         sys.stdout.write(PROMPT)
@@ -114,6 +125,16 @@ def main(
         rich=interactive and sys.stdout.isatty(),
     )
     return 0
+
+
+def _second_opinion(bot: Bot, follow_up) -> Outgoing:
+    async def wait() -> Outgoing:
+        try:
+            return await asyncio.wait_for(bot.second_opinion(follow_up), follow_up.budget)
+        except TimeoutError:
+            return bot.second_opinion_late(follow_up)
+
+    return asyncio.run(wait())
 
 
 def _recipient(message: Outgoing, speaker: str) -> str:

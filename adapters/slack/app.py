@@ -21,7 +21,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from adapters.slack import convert
 from bot.conversation import Bot
-from bot.messages import HomeOpened, Notification, Outgoing
+from bot.messages import HomeOpened, Notification, Outgoing, Reply
 
 log = logging.getLogger(__name__)
 
@@ -104,6 +104,7 @@ class _Delivery:
 
     def __init__(self, bot: Bot) -> None:
         self.bot = bot
+        self._tasks: set[asyncio.Task] = set()
 
     async def run(
         self,
@@ -141,7 +142,36 @@ class _Delivery:
                 )
             else:
                 extra = {"thread_ts": thread_ts} if thread_ts else {}
-                await client.chat_postMessage(channel=message.conversation_id, **payload, **extra)
+                posted = await client.chat_postMessage(
+                    channel=message.conversation_id, **payload, **extra
+                )
+                if isinstance(message, Reply) and message.follow_up is not None:
+                    self._spawn(
+                        self._second_opinion(client, posted["channel"], posted["ts"], message)
+                    )
+
+    async def _second_opinion(self, client: AsyncWebClient, channel: str, ts: str, reply) -> None:
+        """The model's second opinion replaces the review when it comes within the budget;
+        else the review says it did not come. The first answer never waited for it."""
+        follow_up = reply.follow_up
+        try:
+            update = await asyncio.wait_for(
+                self.bot.second_opinion(follow_up), timeout=follow_up.budget
+            )
+        except TimeoutError:
+            update = await asyncio.to_thread(self.bot.second_opinion_late, follow_up)
+        payload = convert.reply_to_message(update)
+        await client.chat_update(channel=channel, ts=ts, **payload)
+
+    def _spawn(self, work) -> None:
+        task = asyncio.create_task(work)
+        self._tasks.add(task)
+        task.add_done_callback(self._finished)
+
+    def _finished(self, task: asyncio.Task) -> None:
+        self._tasks.discard(task)
+        if not task.cancelled() and task.exception() is not None:
+            log.error("slack: second opinion update failed (%s)", type(task.exception()).__name__)
 
     async def home(self, client: AsyncWebClient, event: HomeOpened) -> None:
         out = await asyncio.to_thread(self.bot.handle, event)

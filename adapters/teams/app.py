@@ -89,8 +89,29 @@ class TeamsAgent:
             if replacing:
                 reply.id = replace_id
                 await context.update_activity(reply)
-            else:
-                await context.send_activity(reply)
+                continue
+            sent = await context.send_activity(reply)
+            if isinstance(message, Reply) and message.follow_up is not None and sent and sent.id:
+                reference = context.activity.get_conversation_reference()
+                self._spawn(self._second_opinion(reference, sent.id, message))
+
+    async def _second_opinion(
+        self, reference: ConversationReference, activity_id: str, reply: Reply
+    ) -> None:
+        """The model's second opinion replaces the review card when it comes within the
+        budget; else the card says it did not come. The first answer never waited for it."""
+        follow_up = reply.follow_up
+        assert follow_up is not None
+        try:
+            update = await asyncio.wait_for(
+                self.bot.second_opinion(follow_up), timeout=follow_up.budget
+            )
+        except TimeoutError:
+            update = await asyncio.to_thread(self.bot.second_opinion_late, follow_up)
+        activity = Activity.model_validate(convert.to_activity(update, card=True))
+        activity.id = activity_id
+        reference.activity_id = None
+        await self._continue(reference, activity, update=True)
 
     async def _answer_invoke(self, context: TurnContext, out: list[Outgoing]) -> None:
         """An `Action.Execute` click: the card is replaced through the invoke response (Teams
@@ -260,7 +281,10 @@ class TeamsAgent:
         for note in notes:
             await self.notify(note, names=names)
 
-    async def _continue(self, reference: ConversationReference, activity: Activity) -> None:
+    async def _continue(
+        self, reference: ConversationReference, activity: Activity, *, update: bool = False
+    ) -> None:
+        """Send `activity` (or, with `update`, replace the message with its id) outside a turn."""
         continuation = reference.get_continuation_activity()
         continuation.id = None  # a new message, not a reply to an old one
 
@@ -268,7 +292,10 @@ class TeamsAgent:
 
         async def send(context: TurnContext) -> None:
             try:  # caught here: the SDK would hand it to on_turn_error and carry on
-                await context.send_activity(activity)
+                if update:
+                    await context.update_activity(activity)
+                else:
+                    await context.send_activity(activity)
             except Exception as exc:
                 failed.append(exc)
 

@@ -82,6 +82,9 @@ class Organisation(Strict):
     contacts: list[Contact] = []
     admins: list[str] = []
     settings: Settings = Settings()
+    # drafts also go to the organisation's own language model for a second opinion (only when
+    # the server has PROTOCOLBOT_LLM_URL set; users are told and can switch it off)
+    second_opinion: bool = False
 
 
 # --- rules.yaml --------------------------------------------------------------------------------
