@@ -86,7 +86,9 @@ def configure(level: str = "INFO", fmt: str = "json", salt: str | None = None) -
         root.removeHandler(existing)
     root.addHandler(handler)
     root.setLevel(level.upper())
-    for name in ("aiohttp.access", "slack_bolt", "slack_sdk", "urllib3", "msal", "asyncio"):
+    for name in ("slack_bolt", "slack_sdk", "urllib3", "msal", "asyncio"):
         logging.getLogger(name).setLevel(max(logging.INFO, root.level))
     logging.getLogger("microsoft_agents").setLevel(logging.WARNING)
     logging.getLogger("aiohttp.access").setLevel(logging.WARNING)  # our middleware logs requests
+    for name in ("httpx", "httpcore"):  # the language model's requests: nothing to log
+        logging.getLogger(name).setLevel(logging.WARNING)

@@ -374,3 +374,37 @@ def test_the_first_answer_never_waits_for_the_model(store, tmp_path, model):
         assert "niet beschikbaar" in blocks_text(update)  # the budget ran out: the note, no model
     finally:
         slack.close()
+
+
+def test_teams_replaces_the_review_card_when_the_second_opinion_comes(store, tmp_path, model):
+    from test_teams_app import Person
+    from test_teams_app import Servers as TeamsServers
+
+    model.queue.append(GOOD)
+    teams = TeamsServers(_bot(store, tmp_path, model))
+    try:
+        ann = Person(teams, "ann", "Ann Jansen")
+        assert ann.say(NEUTRAL) == 202
+        teams.settle()
+        [review, update] = teams.connector.sent
+        assert (
+            review["method"] == "POST"
+            and "tweede mening" in json.dumps(review, ensure_ascii=False).lower()
+        )
+        assert update["method"] == "PUT" and update["activity_id"] == "act-1"
+        assert "niet openbaar" in json.dumps(update["activity"], ensure_ascii=False)
+    finally:
+        teams.close()
+
+
+def test_the_console_shows_the_review_then_the_second_opinion(store, tmp_path, model):
+    import io
+
+    from adapters.console.app import run
+
+    model.queue.append(GOOD)
+    out = io.StringIO()
+    run([NEUTRAL + "\n"], out, bot=_bot(store, tmp_path, model), user="ann", locale="nl")
+    text = out.getvalue()
+    assert text.index("tweede mening") < text.index("Tweede mening van het taalmodel")
+    assert "niet openbaar" in text
