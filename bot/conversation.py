@@ -367,7 +367,9 @@ class Bot:
         )
         follow_up = None
         if self.llm is not None and profile.second_opinion and not state.get("llm_off"):
-            follow_up = FollowUp(origin, draft, role, self.llm.config.budget)
+            follow_up = FollowUp(
+                origin, draft, role, self.llm.config.budget, tuple(sorted(previous))
+            )
             notice = Context(self._t(lang, "llm_pending", organisation=profile.name))
             elements = (*elements[:-1], notice, elements[-1])  # above the buttons
         return [
@@ -415,7 +417,8 @@ class Bot:
         lang = state.get("lang", review.language)
         say = self._say_in(lang)
         verdict = merged_verdict(review.verdict, opinion)
-        base = _review_elements(replace(review, verdict=verdict), knowledge, say, None)
+        previous = set(follow_up.previous) or None
+        base = _review_elements(replace(review, verdict=verdict), knowledge, say, previous)
         extra: list[Element] = [Divider()]
         name = knowledge.organisation.name
         if opinion.status == "ok":

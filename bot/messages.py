@@ -140,6 +140,7 @@ class FollowUp:
     draft: str
     role: str
     budget: float
+    previous: tuple[int, ...] = ()  # the rules of the draft before, for "fixed / remaining"
 
 
 @dataclass(frozen=True, slots=True)

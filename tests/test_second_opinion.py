@@ -408,3 +408,13 @@ def test_the_console_shows_the_review_then_the_second_opinion(store, tmp_path, m
     text = out.getvalue()
     assert text.index("tweede mening") < text.index("Tweede mening van het taalmodel")
     assert "niet openbaar" in text
+
+
+def test_the_update_keeps_what_a_revision_fixed(store, tmp_path, model):
+    bot = _bot(store, tmp_path, model)
+    model.queue.append({"verdict": "stop", "rules": [8], "findings": []})
+    _ask(bot, INSULT)
+    model.queue.append({"verdict": "go", "rules": [], "findings": []})
+    first, update = _ask(bot, "Mag ik dit posten: ik ben het oneens met mijn baas")
+    assert "Opgelost" in _text(first) and "8" in _text(first)
+    assert "Opgelost" in _text(update)  # the update keeps the revision's comparison
