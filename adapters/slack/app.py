@@ -114,7 +114,14 @@ class _Delivery:
         respond: Any = None,
         thread_ts: str | None = None,
     ) -> None:
-        log.info("slack %s from %s", type(event).__name__, event.origin.event_id or "-")
+        log.debug(
+            "received",
+            extra={
+                "platform": "slack",
+                "event": type(event).__name__,
+                "correlation_id": event.origin.event_id or None,
+            },
+        )
         out = await asyncio.to_thread(self.bot.handle, event)
         await self.deliver(client, out, respond=respond, thread_ts=thread_ts)
 

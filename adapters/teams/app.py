@@ -54,7 +54,14 @@ class TeamsAgent:
         activity = context.activity.model_dump(mode="json", by_alias=True, exclude_none=True)
         kind = activity.get("type", "")
         name = activity.get("name", "")
-        log.info("teams %s%s %s", kind, f"/{name}" if name else "", activity.get("id") or "-")
+        log.debug(
+            "received",
+            extra={
+                "platform": "teams",
+                "event": f"{kind}/{name}" if name else kind,
+                "correlation_id": activity.get("id"),
+            },
+        )
         await self._remember(context, activity)
         if kind == "invoke" and name in convert.MESSAGE_ACTIONS:
             await self._message_action(context, activity)
