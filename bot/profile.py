@@ -75,6 +75,8 @@ def _short_form(context: str, label: str, own_words: frozenset[str]) -> _Name | 
         and tokens[0].forms[-1] not in GENERIC_NAME_WORDS
     ):
         return None
+    if context != "confidential_term" and tokens[0].forms[-1] in TERRITORIAL_BODIES:
+        return None
     for token in tokens:
         word = token.forms[-1]
         raw = label[token.start : token.end]
@@ -85,6 +87,13 @@ def _short_form(context: str, label: str, own_words: frozenset[str]) -> _Name | 
         return _Name(context, raw, (word,))
     return None
 
+
+# Public bodies named after their territory: 'Gemeente Brakelwaard' is also a place, and 'de
+# Zandplas bij Brakelwaard' is not about the municipality. Their short form is no name of them.
+TERRITORIAL_BODIES = frozenset(
+    """gemeente provincie waterschap hoogheemraadschap veiligheidsregio omgevingsdienst ggd
+    regio""".split()
+)
 
 _OWN = ("de", "het", "onze", "ons", "mijn", "als", "our", "my")
 

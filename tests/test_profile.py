@@ -45,3 +45,21 @@ def test_short_forms_never_take_the_organisations_own_name():
 def test_one_word_names_must_be_written_as_names():
     assert found("een plus van het rooster") == []
     assert ("supplier", "Plus") in found("Plus levert weer te laat")
+
+
+def test_a_body_named_after_its_territory_is_not_its_place():
+    """'Gemeente Brakelwaard' is a partner; 'de Zandplas bij Brakelwaard' is a place."""
+    profile = Organisation(
+        name="Waterschap De Wijde Dijken",
+        sector="public",
+        partners=["Gemeente Brakelwaard", "Provincie Merelland", "Havenbedrijf Noordzee"],
+    )
+
+    def relations(text: str) -> list[str]:
+        matches = ProfileMatcher(profile).find(tokenize(text))
+        return [text[s:e] for ctx, s, e, _, _ in matches if ctx == "partner"]
+
+    assert relations("Het strand bij Brakelwaard is weer open") == []
+    assert relations("Morgen fietsen door Merelland") == []
+    assert relations("Overleg met de gemeente Brakelwaard") == ["gemeente Brakelwaard"]
+    assert relations("Het Havenbedrijf doet mee") == ["Havenbedrijf"]  # other names keep theirs
