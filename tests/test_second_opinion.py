@@ -75,8 +75,10 @@ def _knowledge(tmp_path, enabled: bool = True):
     shutil.copytree(ROOT / "knowledge", directory)
     if enabled:
         profile = directory / "organisation.yaml"
+        text = profile.read_text(encoding="utf-8")
+        assert "second_opinion: false" in text  # the shipped profile: off
         profile.write_text(
-            profile.read_text(encoding="utf-8") + "second_opinion: true\n", encoding="utf-8"
+            text.replace("second_opinion: false", "second_opinion: true"), encoding="utf-8"
         )
     return KnowledgeSource(directory)
 
