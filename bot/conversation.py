@@ -386,25 +386,24 @@ class Bot:
     async def second_opinion(self, follow_up: FollowUp) -> Reply:
         """The review again, with what the organisation's model adds: a verdict raised one step
         at most, its findings marked as the model's, a rewrite the engine found clean. Replaces
-        the review message; says so when the model is unavailable or its answer unusable."""
+        the review message; says so when the model is unavailable, its answer unusable, or not
+        there within `follow_up.budget` seconds."""
         loaded = self.source.current
         profile = loaded.knowledge.organisation
         review = loaded.engine.review(follow_up.draft, profile=profile, role=follow_up.role)
         if self.llm is None:
             opinion = OFF
         else:
-            opinion = await self.llm.ask(
-                follow_up.draft, review, loaded.knowledge, profile, follow_up.role
-            )
+            try:
+                opinion = await asyncio.wait_for(
+                    self.llm.ask(
+                        follow_up.draft, review, loaded.knowledge, profile, follow_up.role
+                    ),
+                    timeout=follow_up.budget,
+                )
+            except TimeoutError:
+                opinion = Opinion("unavailable", why="no answer within the budget")
         return await asyncio.to_thread(self._with_opinion, follow_up, review, opinion)
-
-    def second_opinion_late(self, follow_up: FollowUp) -> Reply:
-        """The review without the model, when its answer did not come within the budget."""
-        loaded = self.source.current
-        profile = loaded.knowledge.organisation
-        review = loaded.engine.review(follow_up.draft, profile=profile, role=follow_up.role)
-        late = Opinion("unavailable", why="no answer within the budget")
-        return self._with_opinion(follow_up, review, late)
 
     def _with_opinion(self, follow_up: FollowUp, review: Review, opinion: Opinion) -> Reply:
         origin = follow_up.origin

@@ -132,8 +132,8 @@ Element = Header | Text | Fields | Context | Divider | Buttons | Choice
 @dataclass(frozen=True, slots=True)
 class FollowUp:
     """A second opinion still to come for a review just sent. The adapter awaits
-    `Bot.second_opinion(follow_up)` (within `budget` seconds, else `Bot.second_opinion_late`)
-    and replaces the review message with what comes back. Holds the draft: keep it in memory
+    `Bot.second_opinion(follow_up)` (which keeps to `budget` seconds) and replaces the review
+    message with what comes back. Holds the draft: keep it in memory
     only, never log it."""
 
     origin: Origin

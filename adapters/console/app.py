@@ -76,7 +76,8 @@ def run(
             show(message, menus.setdefault(target, Menu()))
             follow_up = getattr(message, "follow_up", None)
             if follow_up is not None:  # the model's second opinion, shown when it comes
-                show(_second_opinion(bot, follow_up), menus.setdefault(target, Menu()))
+                update = asyncio.run(bot.second_opinion(follow_up))
+                show(update, menus.setdefault(target, Menu()))
         for message in bot.tick():
             show(message, menus.setdefault(_recipient(message, speaker), Menu()))
         if interactive:
@@ -125,16 +126,6 @@ def main(
         rich=interactive and sys.stdout.isatty(),
     )
     return 0
-
-
-def _second_opinion(bot: Bot, follow_up) -> Outgoing:
-    async def wait() -> Outgoing:
-        try:
-            return await asyncio.wait_for(bot.second_opinion(follow_up), follow_up.budget)
-        except TimeoutError:
-            return bot.second_opinion_late(follow_up)
-
-    return asyncio.run(wait())
 
 
 def _recipient(message: Outgoing, speaker: str) -> str:

@@ -19,6 +19,7 @@ from slack_bolt.async_app import AsyncApp
 from slack_sdk.http_retry.builtin_async_handlers import AsyncRateLimitErrorRetryHandler
 from slack_sdk.web.async_client import AsyncWebClient
 
+from adapters.background import Background
 from adapters.slack import convert
 from bot.conversation import Bot
 from bot.messages import HomeOpened, Notification, Outgoing, Reply
@@ -104,7 +105,7 @@ class _Delivery:
 
     def __init__(self, bot: Bot) -> None:
         self.bot = bot
-        self._tasks: set[asyncio.Task] = set()
+        self.background = Background(log, "slack: second opinion update")
 
     async def run(
         self,
@@ -153,32 +154,16 @@ class _Delivery:
                     channel=message.conversation_id, **payload, **extra
                 )
                 if isinstance(message, Reply) and message.follow_up is not None:
-                    self._spawn(
+                    self.background.spawn(
                         self._second_opinion(client, posted["channel"], posted["ts"], message)
                     )
 
     async def _second_opinion(self, client: AsyncWebClient, channel: str, ts: str, reply) -> None:
         """The model's second opinion replaces the review when it comes within the budget;
         else the review says it did not come. The first answer never waited for it."""
-        follow_up = reply.follow_up
-        try:
-            update = await asyncio.wait_for(
-                self.bot.second_opinion(follow_up), timeout=follow_up.budget
-            )
-        except TimeoutError:
-            update = await asyncio.to_thread(self.bot.second_opinion_late, follow_up)
+        update = await self.bot.second_opinion(reply.follow_up)
         payload = convert.reply_to_message(update)
         await client.chat_update(channel=channel, ts=ts, **payload)
-
-    def _spawn(self, work) -> None:
-        task = asyncio.create_task(work)
-        self._tasks.add(task)
-        task.add_done_callback(self._finished)
-
-    def _finished(self, task: asyncio.Task) -> None:
-        self._tasks.discard(task)
-        if not task.cancelled() and task.exception() is not None:
-            log.error("slack: second opinion update failed (%s)", type(task.exception()).__name__)
 
     async def home(self, client: AsyncWebClient, event: HomeOpened) -> None:
         out = await asyncio.to_thread(self.bot.handle, event)

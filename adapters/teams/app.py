@@ -21,6 +21,7 @@ from microsoft_agents.hosting.aiohttp import CloudAdapter
 from microsoft_agents.hosting.core import TurnContext
 from microsoft_agents.hosting.core.authorization import ClaimsIdentity, Connections
 
+from adapters.background import Background
 from adapters.teams import convert
 from bot.conversation import Bot
 from bot.messages import Action, DirectMessage, Notification, Origin, Outgoing, Reply
@@ -45,7 +46,7 @@ class TeamsAgent:
         self.adapter = adapter
         self.app_id = app_id
         self.anonymous = anonymous
-        self._tasks: set[asyncio.Task] = set()
+        self.background = Background(log, "teams: sending after the answer")
         adapter.on_turn_error = self._on_error
 
     # -- a turn -----------------------------------------------------------------------------
@@ -100,21 +101,15 @@ class TeamsAgent:
             sent = await context.send_activity(reply)
             if isinstance(message, Reply) and message.follow_up is not None and sent and sent.id:
                 reference = context.activity.get_conversation_reference()
-                self._spawn(self._second_opinion(reference, sent.id, message))
+                self.background.spawn(self._second_opinion(reference, sent.id, message))
 
     async def _second_opinion(
         self, reference: ConversationReference, activity_id: str, reply: Reply
     ) -> None:
         """The model's second opinion replaces the review card when it comes within the
         budget; else the card says it did not come. The first answer never waited for it."""
-        follow_up = reply.follow_up
-        assert follow_up is not None
-        try:
-            update = await asyncio.wait_for(
-                self.bot.second_opinion(follow_up), timeout=follow_up.budget
-            )
-        except TimeoutError:
-            update = await asyncio.to_thread(self.bot.second_opinion_late, follow_up)
+        assert reply.follow_up is not None
+        update = await self.bot.second_opinion(reply.follow_up)
         activity = Activity.model_validate(convert.to_activity(update, card=True))
         activity.id = activity_id
         reference.activity_id = None
@@ -139,7 +134,7 @@ class TeamsAgent:
                 )
         later = [m for m in out if isinstance(m, Notification)]
         if later:
-            self._spawn(self._notify_all(later, names=names))
+            self.background.spawn(self._notify_all(later, names=names))
 
     async def _invoke_response(self, context: TurnContext, status: int, body: Any) -> None:
         await context.send_activity(
@@ -189,7 +184,7 @@ class TeamsAgent:
             )
             for m in replies
         ]
-        self._spawn(self._notify_all(note + others))
+        self.background.spawn(self._notify_all(note + others))
 
     # -- addresses and names ----------------------------------------------------------------
 
@@ -323,20 +318,9 @@ class TeamsAgent:
 
     # -- plumbing ---------------------------------------------------------------------------
 
-    def _spawn(self, work) -> None:
-        task = asyncio.create_task(work)
-        self._tasks.add(task)
-        task.add_done_callback(self._finished)
-
-    def _finished(self, task: asyncio.Task) -> None:
-        self._tasks.discard(task)
-        if not task.cancelled() and task.exception() is not None:
-            log.error("teams: sending notifications failed (%s)", type(task.exception()).__name__)
-
     async def drain(self) -> None:
-        """Wait for notifications still on their way (shutdown, tests)."""
-        while self._tasks:
-            await asyncio.gather(*list(self._tasks), return_exceptions=True)
+        """Wait for notifications and updates still on their way (shutdown, tests)."""
+        await self.background.drain()
 
     async def _on_error(self, context: TurnContext, error: Exception) -> None:
         # the SDK's default prints the traceback and sends the error text to the user
