@@ -36,7 +36,6 @@ from bot.store import Store
 
 log = logging.getLogger("protocolbot.serve")
 
-METRICS = web.AppKey("metrics", Metrics)
 QUIET_ROUTES = ("/healthz", "/readyz", "/metrics")  # probed often: logged at DEBUG only
 
 
@@ -257,7 +256,6 @@ def build(
             )
 
     application = web.Application(middlewares=[observe])
-    application[METRICS] = metrics
 
     async def store_lifetime(app: web.Application):
         yield

@@ -302,7 +302,6 @@ class SecondOpinion:
         self.config = config
         self.breaker = CircuitBreaker(config.breaker_failures, config.breaker_seconds, clock)
         self._sleep = sleep
-        self.requests = 0  # how many HTTP requests were made (for tests and metrics)
 
     async def ask(self, draft: str, review: Review, knowledge, profile, role: str) -> Opinion:
         if not self.breaker.allow():
@@ -319,7 +318,6 @@ class SecondOpinion:
             for attempt in range(self.config.retries + 1):
                 if attempt:
                     await self._sleep(min(0.5 * 2 ** (attempt - 1), 4.0))
-                self.requests += 1
                 try:
                     response = await client.post(
                         self.config.endpoint, json=body, headers=self.config.headers()

@@ -32,6 +32,7 @@ log = logging.getLogger(__name__)
 PLATFORM = "teams"
 CHANNEL_PREFIX = "channel:"  # address key of a channel, beside people's Entra object ids
 DONE = "✓"
+REMEMBERED = 10_000  # addresses kept in memory before the cache starts over
 
 
 def _quiet_sdk() -> None:
@@ -47,6 +48,8 @@ class TeamsAgent:
         self.app_id = app_id
         self.anonymous = anonymous
         self.background = Background(log, "teams: sending after the answer")
+        # what this process last wrote per address, so an unchanged one isn't written again
+        self._remembered: dict[tuple[str, str], tuple[dict, str]] = {}
         adapter.on_turn_error = self._on_error
 
     # -- a turn -----------------------------------------------------------------------------
@@ -213,12 +216,19 @@ class TeamsAgent:
         if not key or not reference.service_url:
             return
         address = reference.model_dump(mode="json", by_alias=True, exclude_none=True)
+        known = (tenant, key)
+        if self._remembered.get(known) == (address, name):
+            return  # kept already: no write on every message
         try:
             await asyncio.to_thread(
                 self.bot.store.put_address, PLATFORM, tenant, key, address, name=name
             )
         except StoreUnavailable:  # the turn goes on: the core answers what it can without it
             log.warning("teams: address not kept, the store is unavailable")
+            return
+        if len(self._remembered) >= REMEMBERED:
+            self._remembered.clear()
+        self._remembered[known] = (address, name)
 
     async def _names(self, context: TurnContext, out: Iterable[Outgoing]) -> dict[str, str]:
         """Display names for the people these messages name: the sender of this turn from the

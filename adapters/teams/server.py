@@ -36,7 +36,6 @@ VARIABLES = (
     "MICROSOFT_APP_TENANT_ID",
     "TEAMS_ALLOW_ANONYMOUS",
 )
-AGENT_KEY = web.AppKey("teams_agent", TeamsAgent)
 _TRUE = {"true", "1", "yes", "on"}
 _FALSE = {"false", "0", "no", "off", ""}
 
@@ -186,7 +185,6 @@ def mount(
         return response if response is not None else web.Response(status=202)
 
     application.router.add_post(ROUTE, messages)
-    application[AGENT_KEY] = agent
 
     async def reminders(app: web.Application):
         task = asyncio.create_task(remind_forever(agent, bot, every=remind_every))
